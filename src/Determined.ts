@@ -1,0 +1,111 @@
+/**
+ * The whole SDK stack in one layer: configuration, session, HTTP client with retry, and the resource cache.
+ *
+ * @since 0.1.0
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { InvalidConfiguration } from "./DeterminedError.js"
+import * as DeterminedConfig from "./services/DeterminedConfig.js"
+import * as DeterminedHttp from "./services/DeterminedHttp.js"
+import * as ResourceCache from "./services/ResourceCache.js"
+import * as Session from "./services/Session.js"
+
+/**
+ * Everything the resource operations need.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services =
+  | DeterminedConfig.DeterminedConfig
+  | Session.Session
+  | DeterminedHttp.DeterminedHttp
+  | ResourceCache.ResourceCache
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends DeterminedConfig.Options {
+  /** Options of the in-memory cache, or `false` to disable caching. Default: bounded LRU, no expiry. */
+  readonly cache?: ResourceCache.MemoryOptions | false | undefined
+}
+
+const cacheLayer = (options: Options) =>
+  options.cache === false ? ResourceCache.layerDisabled : ResourceCache.layerMemory(options.cache ?? {})
+
+const stack = <E, R>(
+  config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
+  cache: Layer.Layer<ResourceCache.ResourceCache>
+): Layer.Layer<Services, E, R | HttpClient.HttpClient> => {
+  const session = Session.layer.pipe(Layer.provideMerge(config))
+  return DeterminedHttp.layer.pipe(Layer.provideMerge(session), Layer.merge(cache))
+}
+
+/**
+ * The stack without an `HttpClient`: provide your own (e.g. `NodeHttpClient.layerUndici`, or a test double).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithoutHttpClient = (
+  options: Options = {}
+): Layer.Layer<Services, InvalidConfiguration, HttpClient.HttpClient> =>
+  stack(DeterminedConfig.layer(options), cacheLayer(options))
+
+/**
+ * The whole stack with `fetch` as the HTTP client.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * const program = Experiment.list().pipe(
+ *   Effect.provide(Determined.layer({ master: "https://det.example.com", username: "alice", password: "s3cret" }))
+ * )
+ */
+export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfiguration> =>
+  layerWithoutHttpClient(options).pipe(Layer.provide(FetchHttpClient.layer))
+
+/**
+ * The whole stack configured from `Config` values.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config.Wrap<DeterminedConfig.Options>
+): Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> =>
+  stack(DeterminedConfig.layerConfig(options), ResourceCache.layerMemory()).pipe(Layer.provide(FetchHttpClient.layer))
+
+/**
+ * The whole stack configured from the environment, as upstream: `DET_MASTER`, `DET_USER`, `DET_PASS`,
+ * `DET_USER_TOKEN`, `DET_MASTER_CERT_FILE`, `DET_MASTER_CERT_NAME` (see `DeterminedConfig.fromEnv`).
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * Experiment.list().pipe(Effect.provide(Determined.layerFromEnv), Effect.runPromise)
+ */
+export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> = stack(
+  DeterminedConfig.layerFromEnv,
+  ResourceCache.layerMemory()
+).pipe(Layer.provide(FetchHttpClient.layer))
+
+/**
+ * Log out of the master (ends the session's token on the server).
+ *
+ * @since 0.1.0
+ * @category operations
+ */
+export const logout = Effect.flatMap(Session.Session, (session) => session.logout)

@@ -1,0 +1,248 @@
+/**
+ * The closed set of errors every operation of the SDK can fail with.
+ *
+ * Transport-level failures of `@effect/platform` (`HttpClientError`) and Schema's `ParseError` are mapped
+ * into these classes at the HTTP boundary (`DeterminedHttp`) and never reach users. Every error carries the
+ * `method` and `path` of the request that failed (never a query string with secrets, never a header, never a
+ * token).
+ *
+ * @since 0.1.0
+ */
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+const requestFields = {
+  /** HTTP method of the request that failed, e.g. `GET`. */
+  method: Schema.String,
+  /** Path of the request that failed, without query string, e.g. `/api/v1/experiments/7`. */
+  path: Schema.String
+}
+
+/**
+ * The resource does not exist, or the caller cannot see it (the master answers 404 in both cases).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const maybe = Experiment.get(7).pipe(Effect.catchTag("NotFound", () => Effect.succeed(undefined)))
+ */
+export class NotFound extends Schema.TaggedError<NotFound>("effect-determined/NotFound")("NotFound", {
+  ...requestFields,
+  /** Resource kind, e.g. `experiment`, `trial`, `checkpoint`, `model`. */
+  resource: Schema.String,
+  /** The id, uuid or name that was looked up. */
+  id: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * No valid credentials: the token is missing, expired or revoked, or the login was refused (HTTP 401).
+ * A 401 from a request with a session token is retried once after logging in again; this error means that
+ * did not help.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect-determined/Unauthenticated")(
+  "Unauthenticated",
+  { ...requestFields, message: Schema.String }
+) {}
+
+/**
+ * The user is not allowed to do this, or is deactivated (HTTP 403).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>("effect-determined/Forbidden")("Forbidden", {
+  ...requestFields,
+  message: Schema.String
+}) {}
+
+/**
+ * The master rejected the request as invalid (HTTP 400: `InvalidArgument`, `FailedPrecondition`,
+ * `OutOfRange`), or the SDK rejected the input before sending anything (`status` 0).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("effect-determined/InvalidRequest")(
+  "InvalidRequest",
+  {
+    ...requestFields,
+    status: Schema.Number,
+    /** gRPC reason name from the master, e.g. `FailedPrecondition`; `ClientValidation` for SDK-side checks. */
+    reason: Schema.String,
+    message: Schema.String
+  }
+) {}
+
+/**
+ * The resource already exists or the operation conflicts with its state (HTTP 409: `AlreadyExists`, `Aborted`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Conflict extends Schema.TaggedError<Conflict>("effect-determined/Conflict")("Conflict", {
+  ...requestFields,
+  message: Schema.String
+}) {}
+
+/**
+ * The master (or a proxy) asked us to slow down (HTTP 429) and retries did not get through.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>("effect-determined/RateLimited")("RateLimited", {
+  ...requestFields,
+  /** The `Retry-After` the server sent, in milliseconds, when it sent one. */
+  retryAfterMillis: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {}
+
+/**
+ * The master failed (HTTP 5xx, or any status the SDK does not map more precisely). Many validation failures
+ * of the real master surface as 500 with a message: read `message`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerError extends Schema.TaggedError<ServerError>("effect-determined/ServerError")("ServerError", {
+  ...requestFields,
+  status: Schema.Number,
+  /** gRPC reason name when the body carried one, e.g. `Internal`, `Unimplemented`. */
+  reason: Schema.optional(Schema.String),
+  /** The `Retry-After` the server sent (503), in milliseconds. */
+  retryAfterMillis: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {}
+
+/**
+ * The request did not complete at the network level: connection refused or reset, DNS failure, TLS failure,
+ * or a stream that was cut in the middle of a line.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>("effect-determined/TransportError")(
+  "TransportError",
+  {
+    ...requestFields,
+    message: Schema.String,
+    /**
+     * Whether the request certainly never reached the server (`false`, e.g. connection refused), or may have
+     * (`true`/unknown). Non-idempotent requests are only retried when it is `false`.
+     */
+    maybeSent: Schema.Boolean,
+    cause: Schema.optional(Schema.Defect)
+  }
+) {}
+
+/**
+ * One attempt took longer than the per-attempt timeout of `DeterminedConfig`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Timeout extends Schema.TaggedError<Timeout>("effect-determined/Timeout")("Timeout", {
+  ...requestFields,
+  timeoutMillis: Schema.Number,
+  message: Schema.String
+}) {}
+
+/**
+ * The response could not be decoded: not JSON, an HTML page from a proxy, an empty body where one was
+ * expected, too large, or JSON that does not match the expected shape. `field` names where it went wrong.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError extends Schema.TaggedError<DecodeError>("effect-determined/DecodeError")("DecodeError", {
+  ...requestFields,
+  /** HTTP status of the response. */
+  status: Schema.Number,
+  /** The path of the offending field in the body, e.g. `experiment.startTime`; empty for the whole body. */
+  field: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Invalid SDK configuration, e.g. a master URL that cannot be canonicalised.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidConfiguration
+  extends Schema.TaggedError<InvalidConfiguration>("effect-determined/InvalidConfiguration")("InvalidConfiguration", {
+    message: Schema.String
+  })
+{}
+
+/**
+ * Errors any request to the master can produce.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type HttpError =
+  | NotFound
+  | Unauthenticated
+  | Forbidden
+  | InvalidRequest
+  | Conflict
+  | RateLimited
+  | ServerError
+  | TransportError
+  | Timeout
+  | DecodeError
+
+/**
+ * Tags of {@link HttpError}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const httpErrorTags: ReadonlyArray<HttpError["_tag"]> = [
+  "NotFound",
+  "Unauthenticated",
+  "Forbidden",
+  "InvalidRequest",
+  "Conflict",
+  "RateLimited",
+  "ServerError",
+  "TransportError",
+  "Timeout",
+  "DecodeError"
+]
+
+/**
+ * Is this value one of the SDK's HTTP errors?
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isHttpError = (u: unknown): u is HttpError =>
+  Predicate.hasProperty(u, "_tag") && httpErrorTags.includes(u._tag as HttpError["_tag"])
+
+/**
+ * Is this error worth retrying for an idempotent request? Transport failures, timeouts, 429 and 502/503/504.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isTransient = (error: HttpError): boolean => {
+  switch (error._tag) {
+    case "TransportError":
+    case "Timeout":
+    case "RateLimited":
+      return true
+    case "ServerError":
+      return error.status === 502 || error.status === 503 || error.status === 504
+    default:
+      return false
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * effect-determined: an Effect-native SDK for the Determined AI master REST API.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as Determined from "./Determined.js"
+/** @since 0.1.0 */
+export * as DeterminedConfig from "./services/DeterminedConfig.js"
+/** @since 0.1.0 */
+export * as DeterminedError from "./DeterminedError.js"
+/** @since 0.1.0 */
+export * as DeterminedHttp from "./services/DeterminedHttp.js"
+/** @since 0.1.0 */
+export * as Pagination from "./services/Pagination.js"
+/** @since 0.1.0 */
+export * as ResourceCache from "./services/ResourceCache.js"
+/** @since 0.1.0 */
+export * as RetryPolicy from "./services/RetryPolicy.js"
+/** @since 0.1.0 */
+export * as Session from "./services/Session.js"

@@ -1,0 +1,424 @@
+/**
+ * The HTTP boundary: one attempt of a request, error-body mapping, bounded body reading, JSON and
+ * newline-delimited JSON decoding. Platform errors become `DeterminedError`s here and nowhere else.
+ *
+ * @internal
+ */
+import * as HttpBody from "@effect/platform/HttpBody"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as Errors from "../DeterminedError.js"
+
+/** @internal */
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+/** @internal */
+export type QueryValue = string | number | boolean | ReadonlyArray<string | number | boolean> | undefined | null
+
+/** @internal */
+export interface RequestSpec {
+  readonly method: Method
+  readonly path: string
+  readonly query?: Readonly<Record<string, QueryValue>> | undefined
+  readonly body?: unknown
+  readonly accept?: string | undefined
+  readonly notFound?: { readonly resource: string; readonly id: string | number } | undefined
+}
+
+/** @internal */
+export interface Target {
+  readonly master: string
+  readonly timeout: Duration.Duration
+  readonly maxResponseBytes: number
+}
+
+const grpcReasons: Record<number, string> = {
+  0: "OK",
+  1: "Canceled",
+  2: "Unknown",
+  3: "InvalidArgument",
+  4: "DeadlineExceeded",
+  5: "NotFound",
+  6: "AlreadyExists",
+  7: "PermissionDenied",
+  8: "ResourceExhausted",
+  9: "FailedPrecondition",
+  10: "Aborted",
+  11: "OutOfRange",
+  12: "Unimplemented",
+  13: "Internal",
+  14: "Unavailable",
+  15: "DataLoss",
+  16: "Unauthenticated"
+}
+
+/** Parse `Retry-After`: delta-seconds or an HTTP date. @internal */
+export const parseRetryAfter = (value: string | undefined, now: number): number | undefined => {
+  if (value === undefined || value.trim() === "") return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+interface ErrorBody {
+  readonly reason?: string | undefined
+  readonly message: string
+  readonly httpCode?: number | undefined
+}
+
+const describeNonJson = (status: number, contentType: string, text: string): string => {
+  const trimmed = text.trim()
+  if (trimmed === "") return `HTTP ${status} with an empty body`
+  const isHtml = contentType.includes("html") || /^<(!doctype|html)/i.test(trimmed)
+  const title = /<title>([^<]*)<\/title>/i.exec(trimmed)?.[1]
+  if (isHtml) return `HTTP ${status} with an HTML page instead of JSON${title ? `: ${title.trim()}` : ""}`
+  return `HTTP ${status}: ${trimmed.slice(0, 200)}`
+}
+
+/** Read either error shape of the master (unary or stream), or describe a non-JSON body. @internal */
+export const parseErrorBody = (status: number, contentType: string, text: string): ErrorBody => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { message: describeNonJson(status, contentType, text) }
+  }
+  return errorFromJson(json) ?? { message: describeNonJson(status, contentType, text) }
+}
+
+const errorFromJson = (json: unknown): ErrorBody | undefined => {
+  if (!Predicate.isRecord(json)) return undefined
+  const error = json.error
+  if (Predicate.isRecord(error)) {
+    if ("grpcCode" in error || "httpCode" in error) {
+      const code = typeof error.grpcCode === "number" ? error.grpcCode : undefined
+      return {
+        reason: code === undefined ? undefined : grpcReasons[code],
+        message: typeof error.message === "string" ? error.message : JSON.stringify(error),
+        httpCode: typeof error.httpCode === "number" ? error.httpCode : undefined
+      }
+    }
+    const reason = typeof error.reason === "string"
+      ? error.reason
+      : typeof error.code === "number"
+      ? grpcReasons[error.code]
+      : undefined
+    const message = typeof error.error === "string"
+      ? error.error
+      : typeof error.message === "string"
+      ? error.message
+      : JSON.stringify(error)
+    return { reason, message }
+  }
+  if (typeof json.message === "string") return { message: json.message }
+  if (typeof json.error === "string") return { message: json.error }
+  return undefined
+}
+
+const pathOf = (spec: RequestSpec) => spec.path
+
+/** Map an HTTP status and a parsed error body to the closed error set. @internal */
+export const errorFromStatus = (
+  spec: RequestSpec,
+  status: number,
+  body: ErrorBody,
+  retryAfterMillis: number | undefined
+): Errors.HttpError => {
+  const base = { method: spec.method, path: pathOf(spec), message: body.message }
+  switch (status) {
+    case 400:
+      return new Errors.InvalidRequest({ ...base, status, reason: body.reason ?? "InvalidArgument" })
+    case 401:
+      return new Errors.Unauthenticated(base)
+    case 403:
+      return new Errors.Forbidden(base)
+    case 404:
+      return new Errors.NotFound({
+        ...base,
+        resource: spec.notFound?.resource ?? "resource",
+        id: spec.notFound === undefined ? spec.path : String(spec.notFound.id)
+      })
+    case 409:
+      return new Errors.Conflict(base)
+    case 429:
+      return new Errors.RateLimited(retryAfterMillis === undefined ? base : { ...base, retryAfterMillis })
+    default:
+      return new Errors.ServerError({
+        ...base,
+        status,
+        ...(body.reason === undefined ? {} : { reason: body.reason }),
+        ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+      })
+  }
+}
+
+const neverSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
+
+const causeCode = (u: unknown, depth = 0): string | undefined => {
+  if (depth > 4 || !Predicate.isObject(u)) return undefined
+  if ("code" in u && typeof u.code === "string") return u.code
+  return "cause" in u ? causeCode(u.cause, depth + 1) : undefined
+}
+
+const transportError = (spec: RequestSpec, cause: unknown, description?: string): Errors.TransportError => {
+  const code = causeCode(cause)
+  const detail = description ?? (Predicate.isObject(cause) && "message" in cause ? String(cause.message) : "failed")
+  return new Errors.TransportError({
+    method: spec.method,
+    path: pathOf(spec),
+    message: code === undefined ? detail : `${detail} (${code})`,
+    maybeSent: code === undefined || !neverSentCodes.has(code),
+    cause
+  })
+}
+
+const buildRequest = (
+  target: Target,
+  spec: RequestSpec,
+  token: Option.Option<Redacted.Redacted<string>>
+): HttpClientRequest.HttpClientRequest => {
+  let request = HttpClientRequest.make(spec.method)(target.master + spec.path, {
+    acceptJson: spec.accept === undefined,
+    ...(spec.accept === undefined ? {} : { accept: spec.accept })
+  })
+  if (spec.query !== undefined) {
+    const params: Array<[string, string]> = []
+    for (const [key, value] of Object.entries(spec.query)) {
+      if (value === undefined || value === null) continue
+      if (Array.isArray(value)) { for (const v of value) params.push([key, String(v)]) }
+      else params.push([key, String(value)])
+    }
+    if (params.length > 0) request = HttpClientRequest.setUrlParams(request, params)
+  }
+  if (spec.body !== undefined) {
+    request = HttpClientRequest.setBody(request, HttpBody.text(JSON.stringify(spec.body), "application/json"))
+  }
+  if (Option.isSome(token)) request = HttpClientRequest.bearerToken(request, Redacted.value(token.value))
+  return request
+}
+
+/**
+ * Read a body as text, failing with `DecodeError` past `maxBytes` without holding more than that in memory.
+ * @internal
+ */
+export const readText = (
+  spec: RequestSpec,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<string, Errors.TransportError | Errors.DecodeError> => {
+  const tooLarge = () =>
+    new Errors.DecodeError({
+      method: spec.method,
+      path: pathOf(spec),
+      status: response.status,
+      field: "",
+      message: `response body exceeds the limit of ${maxBytes} bytes (DeterminedConfig.maxResponseBytes)`
+    })
+  const length = Number(response.headers["content-length"])
+  if (Number.isFinite(length) && length > maxBytes) {
+    return Effect.fail(tooLarge())
+  }
+  return Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let total = 0
+    return response.stream.pipe(
+      Stream.runForEach((bytes) => {
+        total += bytes.byteLength
+        if (total > maxBytes) return Effect.fail(tooLarge())
+        chunks.push(bytes)
+        return Effect.void
+      }),
+      Effect.mapError((e) =>
+        e._tag === "DecodeError" ? e : transportError(spec, e.cause ?? e, "reading the body failed")
+      ),
+      Effect.map(() => Buffer.concat(chunks, total).toString("utf8"))
+    )
+  })
+}
+
+/**
+ * One attempt: send, wait for headers within the timeout, map statuses >= 300 to errors (reading the error
+ * body, bounded). Returns the response of a 2xx status with its body unread.
+ * @internal
+ */
+export const attempt = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  spec: RequestSpec,
+  token: Option.Option<Redacted.Redacted<string>>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError> =>
+  client.execute(buildRequest(target, spec, token)).pipe(
+    Effect.mapError((error) =>
+      error._tag === "RequestError"
+        ? transportError(spec, error.cause ?? error, error.description)
+        : transportError(spec, error.cause ?? error, error.description)
+    ),
+    Effect.timeoutFail({
+      duration: target.timeout,
+      onTimeout: () =>
+        new Errors.Timeout({
+          method: spec.method,
+          path: pathOf(spec),
+          timeoutMillis: Duration.toMillis(target.timeout),
+          message: `no response within ${Duration.format(target.timeout)}`
+        })
+    }),
+    Effect.flatMap((response) => {
+      if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
+      return readText(spec, response, Math.min(target.maxResponseBytes, 1024 * 1024)).pipe(
+        Effect.catchTag("DecodeError", () => Effect.succeed("")),
+        Effect.flatMap((text) =>
+          Effect.clockWith((clock) => clock.currentTimeMillis).pipe(Effect.flatMap((now) => {
+            const body = parseErrorBody(response.status, response.headers["content-type"] ?? "", text)
+            const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
+            return Effect.fail(errorFromStatus(spec, response.status, body, retryAfter))
+          }))
+        )
+      )
+    })
+  )
+
+const decoders = new WeakMap<object, (u: unknown) => Either.Either<any, ParseResult.ParseIssue>>()
+
+const decoderFor = <A, I>(schema: Schema.Schema<A, I, never>) => {
+  let decode = decoders.get(schema)
+  if (decode === undefined) {
+    decode = ParseResult.decodeUnknownEither(schema as Schema.Schema<A, I, never>, {
+      onExcessProperty: "ignore"
+    }) as (u: unknown) => Either.Either<any, ParseResult.ParseIssue>
+    decoders.set(schema, decode)
+  }
+  return decode as (u: unknown) => Either.Either<A, ParseResult.ParseIssue>
+}
+
+/** Decode a JSON value, naming the offending field on failure. @internal */
+export const decodeValue = <A, I>(
+  spec: RequestSpec,
+  status: number,
+  schema: Schema.Schema<A, I, never>,
+  value: unknown,
+  prefix = ""
+): Either.Either<A, Errors.DecodeError> =>
+  Either.mapLeft(decoderFor(schema)(value), (issue) => {
+    const first = ParseResult.ArrayFormatter.formatIssueSync(issue)[0]
+    const field = [prefix, ...(first?.path ?? []).map(String)].filter((s) => s !== "").join(".")
+    return new Errors.DecodeError({
+      method: spec.method,
+      path: pathOf(spec),
+      status,
+      field,
+      message: `unexpected response${field === "" ? "" : ` at ${field}`}: ${first?.message ?? "invalid"}`
+    })
+  })
+
+/** Parse JSON text of a 2xx response. @internal */
+export const parseJson = (
+  spec: RequestSpec,
+  response: HttpClientResponse.HttpClientResponse,
+  text: string
+): Either.Either<unknown, Errors.DecodeError> => {
+  try {
+    return Either.right(JSON.parse(text))
+  } catch {
+    return Either.left(
+      new Errors.DecodeError({
+        method: spec.method,
+        path: pathOf(spec),
+        status: response.status,
+        field: "",
+        message: `expected JSON: ${describeNonJson(response.status, response.headers["content-type"] ?? "", text)}`
+      })
+    )
+  }
+}
+
+/**
+ * Turn the body of a streaming response into decoded `result` messages. Lines are `{"result": …}`; an
+ * `{"error": …}` line fails with the mapped error after every message before it was delivered; a last line
+ * that is not complete JSON (the connection was cut) fails with a `TransportError`.
+ * @internal
+ */
+export const ndjson = <A, I>(
+  spec: RequestSpec,
+  response: HttpClientResponse.HttpClientResponse,
+  schema: Schema.Schema<A, I, never>
+): Stream.Stream<A, Errors.HttpError> =>
+  Stream.suspend(() => {
+    let remainder = ""
+    let failure: Errors.HttpError | undefined
+    const parseLine = (line: string, last: boolean): A | undefined => {
+      let json: unknown
+      try {
+        json = JSON.parse(line)
+      } catch {
+        failure = last
+          ? transportError(spec, undefined, "the stream ended in the middle of a line")
+          : new Errors.DecodeError({
+            method: spec.method,
+            path: pathOf(spec),
+            status: response.status,
+            field: "",
+            message: `a stream line is not JSON: ${line.slice(0, 120)}`
+          })
+        return undefined
+      }
+      if (Predicate.isRecord(json) && "result" in json) {
+        const decoded = decodeValue(spec, response.status, schema, json.result, "result")
+        if (Either.isLeft(decoded)) {
+          failure = decoded.left
+          return undefined
+        }
+        return decoded.right
+      }
+      const body = errorFromJson(json)
+      failure = body === undefined
+        ? new Errors.DecodeError({
+          method: spec.method,
+          path: pathOf(spec),
+          status: response.status,
+          field: "",
+          message: "a stream line has neither result nor error"
+        })
+        : errorFromStatus(spec, body.httpCode ?? 500, body, undefined)
+      return undefined
+    }
+    const parseLines = (lines: ReadonlyArray<string>, last: boolean): Chunk.Chunk<A> => {
+      const out: Array<A> = []
+      for (const line of lines) {
+        if (failure !== undefined) break
+        if (line.trim() === "") continue
+        const value = parseLine(line, last)
+        if (value !== undefined) out.push(value)
+      }
+      return Chunk.unsafeFromArray(out)
+    }
+    const decoder = new TextDecoder()
+    return response.stream.pipe(
+      Stream.mapError((e) => transportError(spec, e.cause ?? e, "the stream was interrupted")),
+      Stream.takeWhile(() => failure === undefined),
+      Stream.mapChunks((chunks) => {
+        let text = remainder
+        for (const bytes of chunks) text += decoder.decode(bytes, { stream: true })
+        const lines = text.split("\n")
+        remainder = lines.pop() ?? ""
+        return parseLines(lines, false)
+      }),
+      Stream.concat(Stream.suspend(() => {
+        const rest = remainder + decoder.decode()
+        return Stream.fromChunk(rest.trim() === "" || failure !== undefined ? Chunk.empty() : parseLines([rest], true))
+      })),
+      Stream.concat(Stream.suspend(() => failure === undefined ? Stream.empty : Stream.fail(failure)))
+    )
+  })

@@ -1,0 +1,196 @@
+/**
+ * The configured HTTP client of the SDK. Resources describe a request (method, path, query, body, whether it
+ * is idempotent, what a 404 means) and a Schema for the answer; this service adds the base URL, the bearer
+ * token (with one re-login on 401), the per-attempt timeout and the retry policy, maps both error body shapes
+ * of the master to the closed error set, and decodes JSON or newline-delimited JSON streams.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as Errors from "../DeterminedError.js"
+import * as Http from "../internal/http.js"
+import { retrying } from "../internal/retry.js"
+import { DeterminedConfig } from "./DeterminedConfig.js"
+import type * as RetryPolicy from "./RetryPolicy.js"
+import { type Credential, Session } from "./Session.js"
+
+/**
+ * HTTP methods the master's REST API uses.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = Http.Method
+
+/**
+ * A query parameter value. Arrays repeat the key (`?states=A&states=B`); `undefined` and `null` are left out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryValue = Http.QueryValue
+
+/**
+ * A request to the master, described as data.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiRequest {
+  readonly method: Method
+  /** Path under the master URL, already encoded; build it with {@link path}. */
+  readonly path: string
+  readonly query?: Readonly<Record<string, QueryValue>> | undefined
+  /** JSON body. */
+  readonly body?: unknown
+  /**
+   * Safe to repeat. Defaults to true for GET, PUT and DELETE and false for POST and PATCH; set it on POSTs that
+   * are idempotent on the master (kill, pause, archive, ...) so they are retried.
+   */
+  readonly idempotent?: boolean | undefined
+  /** Per-call retry override: fields replace the policy in effect, `false` disables retries. */
+  readonly retry?: Partial<RetryPolicy.Options> | false | undefined
+  /** How a 404 is reported: `NotFound{resource, id}`. */
+  readonly notFound?: { readonly resource: string; readonly id: string | number } | undefined
+  /** `Accept` header when not JSON, e.g. `application/gzip` for downloads. */
+  readonly accept?: string | undefined
+  /** Per-attempt timeout for this call instead of the configured one. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Send a request and decode its JSON body. */
+  readonly json: <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) => Effect.Effect<A, Errors.HttpError>
+  /** Send a request and ignore its body (it is still read, to free the connection, and must be JSON). */
+  readonly void: (request: ApiRequest) => Effect.Effect<void, Errors.HttpError>
+  /**
+   * Send a request to a streaming endpoint and decode each `result` of its newline-delimited body. The request
+   * until the response headers is retried like any request; what happens after is the caller's to resume.
+   * Interrupting the stream closes the response.
+   */
+  readonly stream: <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) => Stream.Stream<A, Errors.HttpError>
+  /** Send a request and return the raw 2xx response, e.g. for a binary download. Closed with the scope. */
+  readonly raw: (
+    request: ApiRequest
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError, Scope.Scope>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class DeterminedHttp extends Context.Tag("effect-determined/DeterminedHttp")<DeterminedHttp, Service>() {}
+
+/**
+ * Build a request path, encoding every interpolated value as one path segment.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { DeterminedHttp } from "effect-determined"
+ *
+ * DeterminedHttp.path`/api/v1/models/${"a/b c"}` // "/api/v1/models/a%2Fb%20c"
+ */
+export const path = (strings: TemplateStringsArray, ...values: ReadonlyArray<string | number>): string => {
+  let out = strings[0] ?? ""
+  for (let i = 0; i < values.length; i++) out += encodeURIComponent(String(values[i])) + (strings[i + 1] ?? "")
+  return out
+}
+
+const isIdempotent = (request: ApiRequest) =>
+  request.idempotent ?? (request.method === "GET" || request.method === "PUT" || request.method === "DELETE")
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, DeterminedConfig | Session | HttpClient.HttpClient> = Effect.gen(
+  function*() {
+    const config = yield* DeterminedConfig
+    const session = yield* Session
+    const client = yield* HttpClient.HttpClient
+
+    const targetFor = (request: ApiRequest): Http.Target =>
+      request.timeout === undefined ? config : { ...config, timeout: Duration.decode(request.timeout) }
+
+    // One attempt with the current token; a 401 logs in again once (shared by concurrent callers) and replays.
+    const authenticated = <A>(
+      request: ApiRequest,
+      run: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
+    ): Effect.Effect<A, Errors.HttpError> => {
+      const target = targetFor(request)
+      const once = (credential: Credential) =>
+        retrying(
+          { method: request.method, path: request.path, idempotent: isIdempotent(request) },
+          Effect.flatMap(Http.attempt(client, target, request, Option.some(credential.token)), run),
+          request.retry
+        )
+      return Effect.flatMap(session.credential, (credential) =>
+        Effect.catchTag(
+          once(credential),
+          "Unauthenticated",
+          (error) =>
+            Effect.logDebug(`${request.method} ${request.path} answered 401; logging in again once`).pipe(
+              Effect.zipRight(session.refresh(credential)),
+              Effect.mapError((e) => (e._tag === "Unauthenticated" ? error : e)),
+              Effect.flatMap(once)
+            )
+        ))
+    }
+
+    const readJson = (request: ApiRequest, response: HttpClientResponse.HttpClientResponse) =>
+      Effect.flatMap(
+        Http.readText(request, response, config.maxResponseBytes),
+        (text) => Http.parseJson(request, response, text)
+      )
+
+    const json = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) =>
+      authenticated(
+        request,
+        (response) =>
+          Effect.flatMap(
+            readJson(request, response),
+            (body) => Http.decodeValue(request, response.status, schema, body)
+          )
+      )
+
+    const voidRequest = (request: ApiRequest) =>
+      authenticated(request, (response) => Effect.asVoid(readJson(request, response)))
+
+    const stream = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) =>
+      Stream.unwrapScoped(
+        Effect.map(
+          authenticated(request, (response) => Effect.succeed(response)),
+          (response) => Http.ndjson(request, response, schema)
+        )
+      )
+
+    const raw = (request: ApiRequest) =>
+      Effect.acquireRelease(
+        authenticated(request, (response) => Effect.succeed(response)),
+        () => Effect.void
+      )
+
+    return { json, void: voidRequest, stream, raw }
+  }
+)
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<DeterminedHttp, never, DeterminedConfig | Session | HttpClient.HttpClient> = Layer
+  .effect(DeterminedHttp, make)

@@ -1,0 +1,130 @@
+/**
+ * Paging through list endpoints. Both server styles of the master (`page_info`, where `limit=0` means 100
+ * rows, and `in_memory`, where it means everything) answer with the same
+ * `pagination: {offset, limit, startIndex, endIndex, total}`, with `endIndex` exclusive; the next page starts at
+ * `endIndex` until `endIndex >= total`, as upstream's `read_paginated`. A short page never skips rows (the next
+ * offset is where the page really ended) and an empty page ends the stream, so a misbehaving server cannot make
+ * it loop forever.
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+
+/**
+ * The `pagination` message of list responses.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Pagination = Schema.Struct({
+  offset: Schema.Number,
+  limit: Schema.Number,
+  startIndex: Schema.Number,
+  endIndex: Schema.Number,
+  total: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pagination extends Schema.Schema.Type<typeof Pagination> {}
+
+/**
+ * One page as a list operation returns it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>
+  readonly pagination?: Pagination | null | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Offset of the first row. Default 0. */
+  readonly offset?: number | undefined
+  /** Stop after this many rows (no further page is requested once they are there). */
+  readonly maxItems?: number | undefined
+  /** Pages fetched ahead of the consumer. Default 1; 0 fetches strictly on demand. */
+  readonly readAhead?: number | undefined
+}
+
+/**
+ * The offset of the page after `page`, or none when `page` was the last.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const nextOffset = <A>(offset: number, page: Page<A>): Option.Option<number> => {
+  const p = page.pagination
+  if (p === undefined || p === null || page.items.length === 0) return Option.none()
+  if (p.endIndex >= p.total) return Option.none()
+  const next = p.endIndex > offset ? p.endIndex : offset + page.items.length
+  return next > offset ? Option.some(next) : Option.none()
+}
+
+/**
+ * All rows of a paginated endpoint as a lazy stream, with one page of read-ahead by default.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { Pagination } from "effect-determined"
+ *
+ * const rows = Pagination.stream((offset) =>
+ *   Effect.succeed({ items: [offset], pagination: { offset, limit: 1, startIndex: offset, endIndex: offset + 1, total: 3 } })
+ * )
+ * // Stream.runCollect(rows) yields 0, 1, 2
+ */
+export const stream = <A, E, R>(
+  fetchPage: (offset: number) => Effect.Effect<Page<A>, E, R>,
+  options: Options = {}
+): Stream.Stream<A, E, R> => {
+  const max = options.maxItems
+  const readAhead = (options.readAhead ?? 1) > 0
+  interface State {
+    readonly offset: number
+    readonly seen: number
+    readonly pending: Fiber.Fiber<Page<A>, E> | undefined
+  }
+  return Stream.paginateChunkEffect<State, A, E, R>(
+    { offset: options.offset ?? 0, seen: 0, pending: undefined },
+    (state) =>
+      Effect.gen(function*() {
+        const page = state.pending === undefined ? yield* fetchPage(state.offset) : yield* Fiber.join(state.pending)
+        const room = max === undefined ? page.items.length : Math.max(0, max - state.seen)
+        const items = page.items.length > room ? page.items.slice(0, room) : page.items
+        const seen = state.seen + items.length
+        const next = max !== undefined && seen >= max ? Option.none() : nextOffset(state.offset, page)
+        // One page of read-ahead: the next page is requested while the consumer works on this one.
+        const pending = readAhead && Option.isSome(next) ? yield* Effect.fork(fetchPage(next.value)) : undefined
+        return [
+          Chunk.unsafeFromArray(items as Array<A>),
+          Option.map(next, (offset): State => ({ offset, seen, pending }))
+        ] as const
+      })
+  )
+}
+
+/**
+ * All rows of a paginated endpoint, collected.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const collect = <A, E, R>(
+  fetchPage: (offset: number) => Effect.Effect<Page<A>, E, R>,
+  options: Omit<Options, "readAhead"> = {}
+): Effect.Effect<ReadonlyArray<A>, E, R> =>
+  Effect.map(Stream.runCollect(stream(fetchPage, { ...options, readAhead: 0 })), Chunk.toReadonlyArray)

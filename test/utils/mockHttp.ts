@@ -1,0 +1,61 @@
+/**
+ * A mock HttpClient for unit tests: a handler answers each request with a web Response; every request is
+ * recorded (method, path, query, headers, body) so tests can count and inspect them.
+ */
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Effect, Layer, Ref } from "effect"
+import { Determined } from "effect-determined"
+
+export interface Recorded {
+  readonly method: string
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly headers: Record<string, string>
+  readonly body: unknown
+}
+
+export type Handler = (request: Recorded, n: number) => Response | Promise<Response> | "transport-error"
+
+export const makeMockHttp = (handler: Handler) =>
+  Effect.gen(function*() {
+    const log = yield* Ref.make<ReadonlyArray<Recorded>>([])
+    const client = HttpClient.make((request, url) =>
+      Effect.gen(function*() {
+        let body: unknown = undefined
+        if (request.body._tag === "Uint8Array") body = JSON.parse(new TextDecoder().decode(request.body.body))
+        const recorded: Recorded = {
+          method: request.method,
+          path: url.pathname,
+          query: url.searchParams,
+          headers: { ...request.headers },
+          body
+        }
+        const n = (yield* Ref.updateAndGet(log, (xs) => [...xs, recorded])).length
+        const answer = yield* Effect.promise(async () => handler(recorded, n))
+        if (answer === "transport-error") {
+          return yield* Effect.fail(
+            new (yield* Effect.promise(() => import("@effect/platform/HttpClientError"))).RequestError({
+              request,
+              reason: "Transport",
+              cause: Object.assign(new Error("connect ECONNRESET"), { code: "ECONNRESET" })
+            })
+          )
+        }
+        return HttpClientResponse.fromWeb(request, answer)
+      })
+    )
+    const layer = (options: Determined.Options = {}) =>
+      Determined.layerWithoutHttpClient({ master: "http://det.test:8080", ...options }).pipe(
+        Layer.provide(Layer.succeed(HttpClient.HttpClient, client)),
+        Layer.orDie
+      )
+    return { log, client, layer, requests: Ref.get(log) }
+  })
+
+export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } })
+
+export const loginOk = (token = "tok-1") => json({ token, user: { id: 1, username: "determined" } })
+
+export const unaryError = (status: number, code: number, reason: string, error: string, headers = {}) =>
+  json({ error: { code, reason, error } }, status, headers)
