@@ -20,3 +20,5 @@ export * as ResourceCache from "./services/ResourceCache.js"
 export * as RetryPolicy from "./services/RetryPolicy.js"
 /** @since 0.1.0 */
 export * as Session from "./services/Session.js"
+/** @since 0.1.0 */
+export * as Workspace from "./resources/Workspace.js"
