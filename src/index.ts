@@ -22,3 +22,7 @@ export * as RetryPolicy from "./services/RetryPolicy.js"
 export * as Session from "./services/Session.js"
 /** @since 0.1.0 */
 export * as Workspace from "./resources/Workspace.js"
+/** @since 0.1.0 */
+export * as Model from "./resources/Model.js"
+/** @since 0.1.0 */
+export * as ModelVersion from "./resources/ModelVersion.js"

@@ -1,0 +1,533 @@
+/**
+ * Models of the registry: named collections of checkpoints (their versions, see `ModelVersion`).
+ *
+ * A model is named by its name (a string) or its numeric id (a number), as upstream's `get_model(int_or_name)`.
+ * The master reads an all-digit path segment as an id, so a model whose name is made only of digits is first
+ * resolved to its id (one extra `GET /api/v1/models?name=`); upstream cannot reach such a model by name at all.
+ * Snapshots are cached under both the name and the id.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import type * as Errors from "../DeterminedError.js"
+import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
+import * as Pagination from "../services/Pagination.js"
+import * as ResourceCache from "../services/ResourceCache.js"
+import * as Models from "./internal/models/model.js"
+import * as Wire from "./internal/wire.js"
+import * as ModelVersion from "./ModelVersion.js"
+
+/**
+ * An immutable snapshot of a registered model.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Model = Models.Model
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Model = Models.Model
+
+/**
+ * A model is named by its name (a string) or its numeric id (a number).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModelRef = Models.ModelRef
+
+/**
+ * How models are sorted (`SORT_BY_*` on the wire; upstream `ModelSortBy`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SortBy = "NAME" | "DESCRIPTION" | "CREATION_TIME" | "LAST_UPDATED_TIME" | "NUM_VERSIONS" | "WORKSPACE"
+
+/**
+ * The cache key of a model snapshot, by name or by id.
+ *
+ * @since 0.1.0
+ * @category cache
+ */
+export const cacheKey = (model: ModelRef) => Models.modelKey(model)
+
+const fetch = (model: ModelRef) =>
+  Effect.gen(function*() {
+    const http = yield* DeterminedHttp
+    const segment = yield* Models.modelSegment(model)
+    const r = yield* http.json(
+      { method: "GET", path: path`/api/v1/models/${segment}`, notFound: { resource: "model", id: model } },
+      Models.ModelResponse
+    )
+    return r.model
+  })
+
+/**
+ * A model by name or id, from the cache when it holds one.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Model } from "effect-determined"
+ *
+ * const byName = Model.get("mnist")
+ * const byId = Model.get(12).pipe(Effect.map((m) => m.name))
+ */
+export const get = Effect.fn("Model.get")(function*(model: ModelRef) {
+  yield* Effect.annotateCurrentSpan("determined.model.id", model)
+  const cache = yield* ResourceCache.ResourceCache
+  return yield* cache.getOrFetch(cacheKey(model), Effect.tap(fetch(model), Models.storeModel))
+})
+
+/**
+ * Fetch a model again, store it in the cache and return it.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const fresh = Model.reload("mnist")
+ */
+export const reload = Effect.fn("Model.reload")(function*(model: ModelRef) {
+  yield* Effect.annotateCurrentSpan("determined.model.id", model)
+  const fresh = yield* fetch(model)
+  yield* Models.storeModel(fresh)
+  return fresh
+})
+
+/**
+ * Filters of {@link list}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListOptions {
+  /** Substring of the name. */
+  readonly name?: string | undefined
+  /** Substring of the description. */
+  readonly description?: string | undefined
+  /** Models carrying these labels. */
+  readonly labels?: ReadonlyArray<string> | undefined
+  readonly archived?: boolean | undefined
+  /** Creators, by username. */
+  readonly users?: ReadonlyArray<string> | undefined
+  readonly userIds?: ReadonlyArray<number> | undefined
+  readonly workspaceNames?: ReadonlyArray<string> | undefined
+  readonly workspaceIds?: ReadonlyArray<number> | undefined
+  /** Only the model with this id. */
+  readonly id?: number | undefined
+  /** Default: the master's (id). Upstream's `list_models` defaults to `NAME`. */
+  readonly sortBy?: SortBy | undefined
+  readonly orderBy?: Wire.OrderBy | undefined
+}
+
+const page = (options: ListOptions) => (offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json({
+      method: "GET",
+      path: "/api/v1/models",
+      query: {
+        offset,
+        name: options.name,
+        description: options.description,
+        labels: options.labels,
+        archived: options.archived,
+        users: options.users,
+        userIds: options.userIds,
+        workspaceNames: options.workspaceNames,
+        workspaceIds: options.workspaceIds,
+        id: options.id,
+        sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
+        orderBy: Wire.orderByToWire(options.orderBy)
+      }
+    }, Models.ModelsPage)).pipe(Effect.map((r) => ({ items: r.models, pagination: r.pagination })))
+
+/**
+ * Every model matching the filters (all pages).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const prod = Model.list({ labels: ["prod"], archived: false, sortBy: "NAME", orderBy: "asc" })
+ */
+export const list = Effect.fn("Model.list")(function*(options: ListOptions = {}) {
+  return yield* Pagination.collect(page(options))
+})
+
+/**
+ * Models matching the filters as a lazy stream.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Stream } from "effect"
+ * import { Model } from "effect-determined"
+ *
+ * const names = Model.stream({ workspaceNames: ["research"] }).pipe(Stream.map((m) => m.name))
+ */
+export const stream = (
+  options: ListOptions = {}
+): Stream.Stream<Model, Errors.HttpError, DeterminedHttp> => Pagination.stream(page(options))
+
+/**
+ * Options of {@link create}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateOptions {
+  readonly description?: string | undefined
+  readonly metadata?: Wire.JsonObject | undefined
+  readonly labels?: ReadonlyArray<string> | undefined
+  readonly notes?: string | undefined
+  /** The workspace, by name (string) or id (number). Default: workspace 1 ("Uncategorized"). */
+  readonly workspace?: string | number | undefined
+}
+
+/**
+ * Register a new model. Never retried blindly (it creates); the new model is stored in the cache.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const model = Model.create("mnist", { description: "digits", labels: ["cv"], workspace: "research" })
+ */
+export const create = Effect.fn("Model.create")(function*(name: string, options: CreateOptions = {}) {
+  yield* Effect.annotateCurrentSpan("determined.model.name", name)
+  const http = yield* DeterminedHttp
+  const r = yield* http.json({
+    method: "POST",
+    path: "/api/v1/models",
+    body: {
+      name,
+      description: options.description ?? "",
+      metadata: options.metadata,
+      labels: options.labels,
+      notes: options.notes,
+      workspaceName: typeof options.workspace === "string" ? options.workspace : undefined,
+      workspaceId: typeof options.workspace === "number" ? options.workspace : undefined
+    }
+  }, Models.ModelResponse)
+  yield* Models.storeModel(r.model)
+  return r.model
+})
+
+/**
+ * Fields of a model to change; `undefined` leaves a field as it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Patch {
+  readonly name?: string | undefined
+  readonly description?: string | undefined
+  readonly notes?: string | undefined
+  readonly labels?: ReadonlyArray<string> | undefined
+  /** Replaces the whole metadata object (see {@link addMetadata} to merge). */
+  readonly metadata?: Wire.JsonObject | undefined
+  /** Move to this workspace, by name (string) or id (number). */
+  readonly workspace?: string | number | undefined
+}
+
+/**
+ * Change fields of a model (`PATCH`). The cached entry is replaced by the master's answer (under the new name
+ * when it was renamed; the old name's entry is dropped).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.patch("mnist", { description: "handwritten digits", labels: ["cv", "prod"] })
+ */
+export const patch = Effect.fn("Model.patch")(function*(model: ModelRef, fields: Patch) {
+  yield* Effect.annotateCurrentSpan("determined.model.id", model)
+  const http = yield* DeterminedHttp
+  const segment = yield* Models.modelSegment(model)
+  const { workspace, ...rest } = fields
+  const r = yield* http.json({
+    method: "PATCH",
+    path: path`/api/v1/models/${segment}`,
+    body: {
+      ...rest,
+      workspaceName: typeof workspace === "string" ? workspace : undefined,
+      workspaceId: typeof workspace === "number" ? workspace : undefined
+    },
+    idempotent: true,
+    notFound: { resource: "model", id: model }
+  }, Models.ModelResponse)
+  yield* Models.invalidateModel(model)
+  yield* Models.storeModel(r.model)
+  return r.model
+})
+
+/**
+ * Rename a model.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.setName("mnist", "mnist-v2")
+ */
+export const setName = (model: ModelRef, name: string) => patch(model, { name })
+
+/**
+ * Replace a model's description (upstream `set_description`).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.setDescription("mnist", "handwritten digits")
+ */
+export const setDescription = (model: ModelRef, description: string) => patch(model, { description })
+
+/**
+ * Replace a model's notes.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.setNotes("mnist", "# Model card\n...")
+ */
+export const setNotes = (model: ModelRef, notes: string) => patch(model, { notes })
+
+/**
+ * Replace a model's labels (upstream `set_labels`).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.setLabels("mnist", ["cv", "prod"])
+ */
+export const setLabels = (model: ModelRef, labels: ReadonlyArray<string>) => patch(model, { labels })
+
+/**
+ * Move a model to another workspace, by name or id (upstream `move_to_workspace`, which takes a name). Unlike
+ * upstream, the cached snapshot then has the new `workspaceId`.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.moveToWorkspace("mnist", "production")
+ */
+export const moveToWorkspace = (model: ModelRef, workspace: string | number) => patch(model, { workspace })
+
+/**
+ * Merge keys into a model's metadata. The current metadata is read from the master (not from the cache), so
+ * unlike upstream's `add_metadata` on a model it never loaded, nothing on the server is overwritten by accident.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.addMetadata("mnist", { owner: "vision-team" })
+ */
+export const addMetadata = Effect.fn("Model.addMetadata")(function*(model: ModelRef, metadata: Wire.JsonObject) {
+  const current = yield* fetch(model)
+  return yield* patch(current.id, { metadata: { ...current.metadata, ...metadata } })
+})
+
+/**
+ * Remove top-level keys from a model's metadata (read from the master, then written back).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const m = Model.removeMetadata("mnist", ["owner"])
+ */
+export const removeMetadata = Effect.fn("Model.removeMetadata")(
+  function*(model: ModelRef, keys: ReadonlyArray<string>) {
+    const current = yield* fetch(model)
+    const next: Record<string, Wire.Json> = { ...current.metadata }
+    for (const key of keys) delete next[key]
+    return yield* patch(current.id, { metadata: next })
+  }
+)
+
+const invalidateKnown = (model: ModelRef) =>
+  Effect.gen(function*() {
+    const cache = yield* ResourceCache.ResourceCache
+    const known = yield* cache.get(cacheKey(model))
+    yield* Models.invalidateModel(model, Option.getOrUndefined(Option.map(known, (e) => e.value)))
+  })
+
+const action = (name: "archive" | "unarchive", model: ModelRef) =>
+  Effect.gen(function*() {
+    yield* Effect.annotateCurrentSpan("determined.model.id", model)
+    const http = yield* DeterminedHttp
+    const segment = yield* Models.modelSegment(model)
+    yield* http.void({
+      method: "POST",
+      path: `${path`/api/v1/models/${segment}`}/${name}`,
+      idempotent: true,
+      notFound: { resource: "model", id: model }
+    })
+    yield* invalidateKnown(model)
+  })
+
+/**
+ * Archive a model (idempotent). The answer carries no model, so the cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const done = Model.archive("mnist")
+ */
+export const archive = Effect.fn("Model.archive")((model: ModelRef) => action("archive", model))
+
+/**
+ * Unarchive a model (idempotent). The cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const done = Model.unarchive("mnist")
+ */
+export const unarchive = Effect.fn("Model.unarchive")((model: ModelRef) => action("unarchive", model))
+
+/**
+ * Delete a model and its versions. The cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const gone = Model.delete("mnist")
+ */
+export const del = Effect.fn("Model.delete")(function*(model: ModelRef) {
+  yield* Effect.annotateCurrentSpan("determined.model.id", model)
+  const http = yield* DeterminedHttp
+  const segment = yield* Models.modelSegment(model)
+  yield* http.void({
+    method: "DELETE",
+    path: path`/api/v1/models/${segment}`,
+    notFound: { resource: "model", id: model }
+  })
+  yield* invalidateKnown(model)
+})
+
+export {
+  /**
+   * Delete a model (`delete` is a reserved word: import it as `Model.delete`).
+   *
+   * @since 0.1.0
+   * @category operations
+   */
+  del as delete
+}
+
+const LabelsResponse = Schema.Struct({
+  labels: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] })
+})
+
+/**
+ * Every label used on models, most used first (upstream `get_model_labels`), optionally of one workspace.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const labels = Model.labels()
+ */
+export const labels = Effect.fn("Model.labels")(function*(options: { readonly workspaceId?: number | undefined } = {}) {
+  const http = yield* DeterminedHttp
+  const r = yield* http.json(
+    { method: "GET", path: "/api/v1/model/labels", query: { workspaceId: options.workspaceId } },
+    LabelsResponse
+  )
+  return r.labels
+})
+
+/**
+ * Every version of a model (upstream `list_versions`; newest first by default, as upstream).
+ *
+ * @since 0.1.0
+ * @category versions
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const versions = Model.listVersions("mnist")
+ */
+export const listVersions = (model: ModelRef, options?: ModelVersion.ListOptions) => ModelVersion.list(model, options)
+
+/**
+ * The versions of a model as a lazy stream.
+ *
+ * @since 0.1.0
+ * @category versions
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const versions = Model.streamVersions("mnist", { orderBy: "asc" })
+ */
+export const streamVersions = (model: ModelRef, options?: ModelVersion.ListOptions) =>
+  ModelVersion.stream(model, options)
+
+/**
+ * One version by number (upstream `get_version(n)`): fails with `NotFound` when it does not exist.
+ *
+ * @since 0.1.0
+ * @category versions
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const v3 = Model.getVersion("mnist", 3)
+ */
+export const getVersion = (model: ModelRef, version: number) => ModelVersion.get(model, version)
+
+/**
+ * The latest version, or none (upstream `get_version()` with no argument).
+ *
+ * @since 0.1.0
+ * @category versions
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const latest = Model.latestVersion("mnist")
+ */
+export const latestVersion = (model: ModelRef) => ModelVersion.latest(model)
+
+/**
+ * Register a checkpoint as the next version (upstream `register_version`).
+ *
+ * @since 0.1.0
+ * @category versions
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const v = Model.registerVersion("mnist", "8f3a2c4e-...")
+ */
+export const registerVersion = (model: ModelRef, checkpointUuid: string, options?: ModelVersion.RegisterOptions) =>
+  ModelVersion.register(model, checkpointUuid, options)

@@ -1,0 +1,166 @@
+/**
+ * Snapshot classes of the model registry, shared by `Model` and `ModelVersion` (kept here so that the two
+ * namespaces do not import each other).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Errors from "../../../DeterminedError.js"
+import { DeterminedHttp } from "../../../services/DeterminedHttp.js"
+import * as Pagination from "../../../services/Pagination.js"
+import * as ResourceCache from "../../../services/ResourceCache.js"
+import * as Wire from "../wire.js"
+
+/**
+ * An immutable snapshot of a registered model.
+ *
+ * `userId` and `workspaceId` are `0` in the copy of the model embedded in some model-version responses, which
+ * the master sends without them; a model read with `Model.get` always has them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Model extends Schema.Class<Model>("effect-determined/Model")({
+  id: Schema.Number,
+  name: Schema.String,
+  description: Schema.optionalWith(Schema.String, { default: () => "" }),
+  /** Free-form user metadata (`{}` when none). */
+  metadata: Schema.optionalWith(Wire.JsonObjectSchema, { default: () => ({}), nullable: true }),
+  creationTime: Wire.Timestamp,
+  lastUpdatedTime: Wire.Timestamp,
+  numVersions: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  labels: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
+  username: Schema.optionalWith(Schema.String, { default: () => "" }),
+  userId: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  workspaceId: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  archived: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  notes: Schema.optionalWith(Schema.String, { default: () => "" })
+}) {}
+
+/**
+ * An immutable snapshot of one version of a registered model.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ModelVersion extends Schema.Class<ModelVersion>("effect-determined/ModelVersion")({
+  /** Global id of the version (not its number within the model: that is `version`). */
+  id: Schema.Number,
+  /** Version number within the model: 1, 2, 3, ... */
+  version: Schema.Number,
+  model: Model,
+  /** The registered checkpoint, as the master sends it (free-form JSON: uuid, state, resources, training, ...). */
+  checkpoint: Schema.NullOr(Wire.JsonObjectSchema),
+  creationTime: Wire.Timestamp,
+  lastUpdatedTime: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null }),
+  name: Schema.optionalWith(Schema.String, { default: () => "" }),
+  metadata: Schema.optionalWith(Wire.JsonObjectSchema, { default: () => ({}), nullable: true }),
+  comment: Schema.optionalWith(Schema.String, { default: () => "" }),
+  username: Schema.optionalWith(Schema.String, { default: () => "" }),
+  userId: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  labels: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
+  notes: Schema.optionalWith(Schema.String, { default: () => "" })
+}) {
+  /** Name of the model this is a version of (Python: `model_name`). */
+  get modelName(): string {
+    return this.model.name
+  }
+  /** Id of the model this is a version of (Python: `model_id`). */
+  get modelId(): number {
+    return this.model.id
+  }
+  /** UUID of the registered checkpoint. */
+  get checkpointUuid(): string | undefined {
+    const uuid = this.checkpoint?.["uuid"]
+    return typeof uuid === "string" ? uuid : undefined
+  }
+}
+
+/**
+ * A model is named by its name (a string) or its numeric id (a number).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ModelRef = string | number
+
+/** Cache key of a model, by name or by id (a snapshot is stored under both). @internal */
+export const modelKey = (ref: ModelRef) =>
+  typeof ref === "number" ? ResourceCache.key<Model>("modelById", ref) : ResourceCache.key<Model>("model", ref)
+
+/** Cache key of a model version, by model name or model id (a snapshot is stored under both). @internal */
+export const versionKey = (ref: ModelRef, version: number) =>
+  typeof ref === "number"
+    ? ResourceCache.key<ModelVersion>("modelVersionById", `${ref}\u0000${version}`)
+    : ResourceCache.key<ModelVersion>("modelVersion", `${ref}\u0000${version}`)
+
+/** Store a model under its name and its id. @internal */
+export const storeModel = (model: Model) =>
+  Effect.flatMap(
+    ResourceCache.ResourceCache,
+    (cache) => Effect.zipRight(cache.set(modelKey(model.name), model), cache.set(modelKey(model.id), model))
+  )
+
+/** Drop a model from the cache, under the reference used and, when known, under its name and id. @internal */
+export const invalidateModel = (ref: ModelRef, known?: Model | undefined) =>
+  Effect.flatMap(ResourceCache.ResourceCache, (cache) =>
+    Effect.all([
+      cache.invalidate(modelKey(ref)),
+      ...(known === undefined ? [] : [cache.invalidate(modelKey(known.name)), cache.invalidate(modelKey(known.id))])
+    ], { discard: true }))
+
+/** Store a version under its model's name and id. @internal */
+export const storeVersion = (v: ModelVersion) =>
+  Effect.flatMap(
+    ResourceCache.ResourceCache,
+    (cache) =>
+      Effect.zipRight(
+        cache.set(versionKey(v.model.name, v.version), v),
+        cache.set(versionKey(v.model.id, v.version), v)
+      )
+  )
+
+/**
+ * The `{modelName}` path segment for a model reference. The master reads an all-digit segment as an id, so a
+ * model whose name is made only of digits is first resolved to its id (one `GET /api/v1/models?name=`).
+ * @internal
+ */
+export const modelSegment = (
+  ref: ModelRef
+): Effect.Effect<string, Errors.HttpError, DeterminedHttp> => {
+  if (typeof ref === "number" || !/^\d+$/.test(ref)) return Effect.succeed(String(ref))
+  const page = (offset: number) =>
+    Effect.flatMap(
+      DeterminedHttp,
+      (http) => http.json({ method: "GET", path: "/api/v1/models", query: { offset, name: ref } }, ModelsPage)
+    ).pipe(
+      Effect.map((r) => ({ items: r.models, pagination: r.pagination }))
+    )
+  return Effect.flatMap(Pagination.collect(page), (models) => {
+    const found = models.find((m) => m.name === ref)
+    return found === undefined
+      ? Effect.fail(
+        new Errors.NotFound({
+          method: "GET",
+          path: "/api/v1/models",
+          resource: "model",
+          id: ref,
+          message: `no model named ${JSON.stringify(ref)}`
+        })
+      )
+      : Effect.succeed(String(found.id))
+  })
+}
+
+/** @internal */
+export const ModelResponse = Schema.Struct({ model: Model })
+
+/** @internal */
+export const ModelVersionResponse = Schema.Struct({ modelVersion: ModelVersion })
+
+/** @internal */
+export const ModelsPage = Schema.Struct({
+  models: Schema.Array(Model),
+  pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
+})
