@@ -4,12 +4,13 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { InvalidConfiguration } from "./DeterminedError.js"
+import { InvalidConfiguration } from "./DeterminedError.js"
+import * as NodeHttpClient from "./internal/nodeHttpClient.js"
 import * as DeterminedConfig from "./services/DeterminedConfig.js"
 import * as DeterminedHttp from "./services/DeterminedHttp.js"
 import * as ResourceCache from "./services/ResourceCache.js"
@@ -48,6 +49,46 @@ const stack = <E, R>(
 }
 
 /**
+ * The HTTP client the configuration calls for: `fetch`, or a `node:https` client when TLS options are set (a
+ * custom CA file, a certificate name, or skipping verification, which logs a warning).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpClient: Layer.Layer<
+  HttpClient.HttpClient,
+  InvalidConfiguration,
+  DeterminedConfig.DeterminedConfig
+> = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.gen(function*() {
+    const config = yield* DeterminedConfig.DeterminedConfig
+    const tls = config.tls
+    if (tls.caFile === undefined && tls.noVerify !== true && tls.certName === undefined) {
+      return yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
+    }
+    if (tls.noVerify === true) {
+      yield* Effect.logWarning(
+        `TLS certificate verification is disabled for ${config.master}: the connection can be intercepted`
+      )
+    }
+    const ca = tls.caFile === undefined ? undefined : yield* Effect.tryPromise({
+      try: () => import("node:fs/promises").then((fs) => fs.readFile(tls.caFile!, "utf8")),
+      catch: (cause) => new InvalidConfiguration({ message: `cannot read the CA file ${tls.caFile}: ${String(cause)}` })
+    })
+    return NodeHttpClient.make({ ca, servername: tls.certName, rejectUnauthorized: tls.noVerify !== true })
+  })
+)
+
+const withHttpClient = <E, R>(
+  config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
+  cache: Layer.Layer<ResourceCache.ResourceCache>
+): Layer.Layer<Services, E | InvalidConfiguration, R> => {
+  const configAndClient = layerHttpClient.pipe(Layer.provideMerge(config))
+  return stack(configAndClient, cache).pipe(Layer.provide(configAndClient))
+}
+
+/**
  * The stack without an `HttpClient`: provide your own (e.g. `NodeHttpClient.layerUndici`, or a test double).
  *
  * @since 0.1.0
@@ -72,7 +113,7 @@ export const layerWithoutHttpClient = (
  * )
  */
 export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfiguration> =>
-  layerWithoutHttpClient(options).pipe(Layer.provide(FetchHttpClient.layer))
+  withHttpClient(DeterminedConfig.layer(options), cacheLayer(options))
 
 /**
  * The whole stack configured from `Config` values.
@@ -83,7 +124,7 @@ export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfi
 export const layerConfig = (
   options: Config.Config.Wrap<DeterminedConfig.Options>
 ): Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> =>
-  stack(DeterminedConfig.layerConfig(options), ResourceCache.layerMemory()).pipe(Layer.provide(FetchHttpClient.layer))
+  withHttpClient(DeterminedConfig.layerConfig(options), ResourceCache.layerMemory())
 
 /**
  * The whole stack configured from the environment, as upstream: `DET_MASTER`, `DET_USER`, `DET_PASS`,
@@ -97,10 +138,10 @@ export const layerConfig = (
  *
  * Experiment.list().pipe(Effect.provide(Determined.layerFromEnv), Effect.runPromise)
  */
-export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> = stack(
+export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> = withHttpClient(
   DeterminedConfig.layerFromEnv,
   ResourceCache.layerMemory()
-).pipe(Layer.provide(FetchHttpClient.layer))
+)
 
 /**
  * Log out of the master (ends the session's token on the server).

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Schema, Stream, TestClock } from "effect"
 import { DeterminedHttp } from "effect-determined"
-import { json, loginOk, makeMockHttp, unaryError } from "../utils/mockHttp.js"
+import { awaitRequests, driveClock, json, loginOk, makeMockHttp, unaryError } from "../utils/mockHttp.js"
 
 const Thing = Schema.Struct({ thing: Schema.Struct({ id: Schema.Number, name: Schema.String }) })
 
@@ -133,12 +133,13 @@ describe("DeterminedHttp retries", () => {
       ))
       const fiber = yield* getThing.pipe(Effect.provide(mock.layer()), Effect.fork)
       // default policy: 500 ms base doubling, jitter between half and all of it
+      yield* awaitRequests(mock.requests, 2) // login + first attempt
       yield* TestClock.adjust("249 millis")
-      assert.strictEqual((yield* mock.requests).length, 2) // login + first attempt
+      assert.strictEqual((yield* mock.requests).length, 2)
       yield* TestClock.adjust("251 millis")
-      assert.strictEqual((yield* mock.requests).length, 3)
+      yield* awaitRequests(mock.requests, 3)
       yield* TestClock.adjust("1 second")
-      assert.strictEqual((yield* mock.requests).length, 4)
+      yield* awaitRequests(mock.requests, 4)
       yield* TestClock.adjust("2 seconds")
       const thing = yield* Fiber.join(fiber)
       assert.strictEqual(thing.thing.id, 7)
@@ -149,8 +150,7 @@ describe("DeterminedHttp retries", () => {
     Effect.gen(function*() {
       const mock = yield* makeMockHttp(withLogin(() => unaryError(503, 14, "Unavailable", "down")))
       const fiber = yield* getThing.pipe(Effect.provide(mock.layer()), Effect.exit, Effect.fork)
-      yield* TestClock.adjust("10 minutes")
-      const error = failureOf(yield* Fiber.join(fiber))
+      const error = failureOf(yield* driveClock(fiber))
       assert.strictEqual(error._tag, "ServerError")
       assert.strictEqual((yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login").length, 6)
     }))
@@ -163,6 +163,7 @@ describe("DeterminedHttp retries", () => {
           : json({ thing: { id: 7, name: "s" } })
       ))
       const fiber = yield* getThing.pipe(Effect.provide(mock.layer()), Effect.fork)
+      yield* awaitRequests(mock.requests, 2)
       yield* TestClock.adjust("6999 millis")
       assert.strictEqual((yield* mock.requests).length, 2)
       yield* TestClock.adjust("1 millis")
@@ -176,8 +177,7 @@ describe("DeterminedHttp retries", () => {
         withLogin(() => unaryError(429, 8, "ResourceExhausted", "slow down", { "retry-after": "1" }))
       )
       const fiber = yield* getThing.pipe(Effect.provide(mock.layer()), Effect.exit, Effect.fork)
-      yield* TestClock.adjust("1 minute")
-      const error = failureOf(yield* Fiber.join(fiber)) as any
+      const error = failureOf(yield* driveClock(fiber)) as any
       assert.strictEqual(error._tag, "RateLimited")
       assert.strictEqual(error.retryAfterMillis, 1000)
     }))
@@ -213,6 +213,7 @@ describe("DeterminedHttp retries", () => {
         Effect.provide(mock.layer()),
         Effect.fork
       )
+      yield* awaitRequests(mock.requests, 2)
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(fiber)
       assert.strictEqual((yield* mock.requests).length, 3)
@@ -237,8 +238,7 @@ describe("DeterminedHttp retries", () => {
         Effect.exit,
         Effect.fork
       )
-      yield* TestClock.adjust("10 minutes")
-      const error = failureOf(yield* Fiber.join(fiber))
+      const error = failureOf(yield* driveClock(fiber))
       assert.strictEqual(error._tag, "Timeout")
       assert.strictEqual((yield* mock.requests).length, 7)
     }))

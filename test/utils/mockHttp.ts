@@ -3,7 +3,8 @@
  * recorded (method, path, query, headers, body) so tests can count and inspect them.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Effect, Layer, Ref } from "effect"
+import type { Duration } from "effect"
+import { Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import { Determined } from "effect-determined"
 
 export interface Recorded {
@@ -59,3 +60,38 @@ export const loginOk = (token = "tok-1") => json({ token, user: { id: 1, usernam
 
 export const unaryError = (status: number, code: number, reason: string, error: string, headers = {}) =>
   json({ error: { code, reason, error } }, status, headers)
+
+/** Let the real event loop run (promises, timers of the mock), without moving the TestClock. */
+export const yieldToEventLoop = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
+ * Wait (in real event-loop turns, never in virtual time) until the mock has seen `n` requests, so that a
+ * following `TestClock.adjust` cannot race a request still on its way.
+ */
+export const awaitRequests = (requests: Effect.Effect<ReadonlyArray<unknown>>, n: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 10_000; i++) {
+      if ((yield* requests).length >= n) return
+      yield* yieldToEventLoop
+    }
+    throw new Error(`timed out waiting for ${n} requests`)
+  })
+
+/**
+ * Drive a forked fiber to completion in virtual time: alternate real event-loop turns (so pending I/O lands)
+ * with `TestClock.adjust(step)`, until the fiber is done.
+ */
+export const driveClock = <A, E>(
+  fiber: Fiber.Fiber<A, E>,
+  step: Duration.DurationInput = "1 second",
+  maxSteps = 100_000
+) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < maxSteps; i++) {
+      const done = yield* Fiber.poll(fiber)
+      if (done._tag === "Some") return yield* Fiber.join(fiber)
+      yield* yieldToEventLoop
+      yield* TestClock.adjust(step)
+    }
+    return yield* Effect.dieMessage(`fiber not done after ${maxSteps} clock steps`)
+  })
