@@ -1,0 +1,252 @@
+/**
+ * LocalMaster's router: matches a request against the master's route table (contract.ts, in proto declaration
+ * order, first match wins), checks path-parameter types and authentication like the gateway does, and calls the
+ * handler registered for the endpoint's name. Unimplemented endpoints, unknown paths and wrong methods answer
+ * 501 `Unimplemented` in the real error shape.
+ *
+ * ## How to add a route
+ *
+ * 1. Find the endpoint's `name` in contract.ts (the contract's `endpoints[].name`, e.g. `"PostUser"`). The path,
+ *    method, order, streaming flag, auth requirement and path-parameter types are already there.
+ * 2. Write a handler `(ctx: RouteContext) => Reply` in the matching file under routes/ (or a new file there):
+ *    read path parameters with `ctx.int("user_id")` / `ctx.str("model_name")` (proto names), the query with
+ *    `ctx.query`, the JSON body with `ctx.body` (camelCase or snake_case, lenient), the caller with `ctx.user`,
+ *    the current simulated time with `ctx.world.now`. Throw `WireError`s from wire.ts (`notFound`,
+ *    `invalidArgument`, `failedPrecondition`, `internal`, ...) for errors; return `json(body)` or, for streaming
+ *    endpoints, `stream(Stream<Uint8Array>)` of newline-terminated `{"result": …}` lines (see routes/streams.ts).
+ * 3. Add it to that file's exported `routes` record under the endpoint's name; routes/index.ts merges the records.
+ * 4. Render records with views.ts so wire rules (int64 strings, enum names, defaults) stay in one place, and add
+ *    the endpoint to the contract walk in test/testing/contract.test.ts.
+ *
+ * New state goes in store.ts (`World`); new simulated behaviour goes in simulation.ts, driven from `advance`.
+ *
+ * @internal
+ */
+import type * as Stream from "effect/Stream"
+import type { EndpointSpec } from "./contract.js"
+import { endpoints } from "./contract.js"
+import type { User, World } from "./store.js"
+import type { Reply } from "./wire.js"
+import {
+  Body,
+  Code,
+  httpStatusOf,
+  permissionDenied,
+  Query,
+  streamErrorBody,
+  stringify,
+  unaryErrorBody,
+  unauthenticated,
+  unimplemented,
+  WireError
+} from "./wire.js"
+
+/** What a handler sees. @internal */
+export interface RouteContext {
+  readonly world: World
+  readonly spec: EndpointSpec
+  readonly request: Request
+  readonly url: URL
+  readonly query: Query
+  readonly body: Body
+  /** the authenticated caller (undefined only on unauthenticated endpoints) */
+  readonly user: User | undefined
+  /** the caller's token, when one was presented */
+  readonly token: string | undefined
+  /** a path parameter already checked to be an integer (proto name, e.g. "experiment_id") */
+  readonly int: (name: string) => number
+  /** a path parameter as a string (proto name, e.g. "model_name") */
+  readonly str: (name: string) => string
+}
+
+/** @internal */
+export type Handler = (ctx: RouteContext) => Reply
+
+/** Handlers keyed by the contract's endpoint names. @internal */
+export type Routes = Readonly<Record<string, Handler>>
+
+interface CompiledRoute {
+  readonly spec: EndpointSpec
+  readonly segments: ReadonlyArray<{ readonly literal: string } | { readonly param: string }>
+}
+
+const compile = (spec: EndpointSpec): CompiledRoute => ({
+  spec,
+  segments: spec.path.split("/").filter((s) => s !== "").map((s) =>
+    s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : { literal: s }
+  )
+})
+
+const compiled: ReadonlyArray<CompiledRoute> = [...endpoints].sort((a, b) => a.order - b.order).map(compile)
+
+const matchPath = (
+  route: CompiledRoute,
+  segments: ReadonlyArray<string>
+): Record<string, string> | undefined => {
+  if (route.segments.length !== segments.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < segments.length; i++) {
+    const seg = route.segments[i]!
+    const actual = segments[i]!
+    if ("literal" in seg) {
+      if (seg.literal !== actual) return undefined
+    } else {
+      if (actual === "") return undefined
+      params[seg.param] = actual
+    }
+  }
+  return params
+}
+
+/** A response before it becomes a web `Response`. @internal */
+export type Outcome =
+  | {
+    readonly _tag: "Body"
+    readonly status: number
+    readonly body: string | Uint8Array
+    readonly contentType: string
+    readonly headers: Readonly<Record<string, string>>
+  }
+  | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array> }
+
+const jsonOutcome = (status: number, body: string, headers: Record<string, string> = {}): Outcome => ({
+  _tag: "Body",
+  status,
+  body,
+  contentType: "application/json",
+  headers
+})
+
+const errorOutcome = (err: WireError, streaming: boolean): Outcome => {
+  const useStream = streaming && !err.gateway
+  const code = !useStream && err.code === Code.Unknown ? Code.Internal : err.code
+  return jsonOutcome(httpStatusOf(code), useStream ? streamErrorBody(err) : unaryErrorBody(err))
+}
+
+const tokenOf = (request: Request): { token: string | undefined; header: string | undefined } => {
+  const header = request.headers.get("authorization") ?? undefined
+  if (header !== undefined) return { token: undefined, header }
+  const cookie = request.headers.get("cookie")
+  if (cookie !== null) {
+    for (const part of cookie.split(";")) {
+      const [k, ...v] = part.trim().split("=")
+      if (k === "auth") return { token: undefined, header: `Bearer ${v.join("=")}` }
+    }
+  }
+  return { token: undefined, header: undefined }
+}
+
+const authenticate = (world: World, request: Request): { user: User; token: string } => {
+  const { header } = tokenOf(request)
+  if (header === undefined || header === "") throw unauthenticated("token missing")
+  if (!header.startsWith("Bearer ")) throw unauthenticated("invalid credentials")
+  const token = header.slice("Bearer ".length).trim()
+  const userId = world.sessions.get(token)
+  const user = userId === undefined ? undefined : world.users.get(userId)
+  if (user === undefined) throw unauthenticated("invalid credentials")
+  if (!user.active) throw permissionDenied("user does not have permission")
+  return { user, token }
+}
+
+/** The optional caller on unauthenticated endpoints. @internal */
+export const optionalCaller = (world: World, request: Request): { user: User; token: string } | undefined => {
+  try {
+    return authenticate(world, request)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Routes one request. `bodyText` is the request body already read. Never throws.
+ *
+ * @internal
+ */
+export const route = (
+  world: World,
+  routes: Routes,
+  request: Request,
+  bodyText: string,
+  extra: (path: string, request: Request) => Outcome | undefined
+): Outcome => {
+  const url = new URL(request.url)
+  let path = url.pathname
+  while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
+  if (!path.startsWith("/api/v1/") && path !== "/api/v1") {
+    const other = extra(path, request)
+    if (other !== undefined) return other
+    return jsonOutcome(404, JSON.stringify({ message: "Not Found" }))
+  }
+  const segments = path.split("/").filter((s) => s !== "")
+  const method = request.method.toUpperCase()
+  let matched: CompiledRoute | undefined
+  let params: Record<string, string> | undefined
+  for (const r of compiled) {
+    if (r.spec.method !== method) continue
+    params = matchPath(r, segments)
+    if (params !== undefined) {
+      matched = r
+      break
+    }
+  }
+  if (matched === undefined || params === undefined) return errorOutcome(unimplemented(), false)
+  const spec = matched.spec
+  const handler = routes[spec.name]
+  try {
+    // path parameters are parsed by the gateway: errors use the unary shape even on streaming routes
+    const decoded: Record<string, string> = {}
+    for (const [name, raw] of Object.entries(params)) {
+      let value: string
+      try {
+        value = decodeURIComponent(raw)
+      } catch {
+        value = raw
+      }
+      if (spec.params[name] === "int" && !/^[+-]?\d+$/.test(value)) {
+        throw new WireError(
+          Code.InvalidArgument,
+          `type mismatch, parameter: ${name}, error: strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`,
+          true
+        )
+      }
+      decoded[name] = value
+    }
+    const query = new Query(url.searchParams)
+    let body: Body
+    try {
+      body = method === "GET" || (method === "DELETE" && bodyText === "") ? new Body({}) : Body.parse(bodyText)
+    } catch (e) {
+      if (e instanceof WireError) throw new WireError(e.code, e.message, true)
+      throw e
+    }
+    if (handler === undefined) throw unimplemented()
+    let caller: { user: User; token: string } | undefined
+    if (spec.authRequired) caller = authenticate(world, request)
+    else caller = optionalCaller(world, request)
+    const ctx: RouteContext = {
+      world,
+      spec,
+      request,
+      url,
+      query,
+      body,
+      user: caller?.user,
+      token: caller?.token,
+      int: (name) => Number(decoded[name]),
+      str: (name) => decoded[name] ?? ""
+    }
+    const reply = handler(ctx)
+    switch (reply._tag) {
+      case "Json":
+        return jsonOutcome(200, stringify(reply.body, url.searchParams.has("pretty")), { ...reply.headers })
+      case "Raw":
+        return { _tag: "Body", status: reply.status, body: reply.body, contentType: reply.contentType, headers: {} }
+      case "Stream":
+        return { _tag: "Stream", stream: reply.stream }
+    }
+  } catch (e) {
+    if (e instanceof WireError) return errorOutcome(e, spec.streaming)
+    const message = e instanceof Error ? e.message : String(e)
+    return errorOutcome(new WireError(Code.Internal, message), spec.streaming)
+  }
+}
