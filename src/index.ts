@@ -23,6 +23,12 @@ export * as Session from "./services/Session.js"
 /** @since 0.1.0 */
 export * as Workspace from "./resources/Workspace.js"
 /** @since 0.1.0 */
+export * as Experiment from "./resources/Experiment.js"
+/** @since 0.1.0 */
+export * as Trial from "./resources/Trial.js"
+/** @since 0.1.0 */
+export * as Checkpoint from "./resources/Checkpoint.js"
+/** @since 0.1.0 */
 export * as Model from "./resources/Model.js"
 /** @since 0.1.0 */
 export * as ModelVersion from "./resources/ModelVersion.js"

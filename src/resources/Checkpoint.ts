@@ -1,0 +1,253 @@
+/**
+ * Checkpoints: get, reload, edit metadata, delete, remove files.
+ *
+ * Every operation takes the checkpoint uuid. `get` reads through the `ResourceCache`, `reload` always fetches.
+ * Metadata edits read the checkpoint fresh from the master, change it and write the whole dict back (the master
+ * replaces metadata wholesale), then store the checkpoint the master answers with. Unlike upstream, a checkpoint
+ * you never fetched does not lose its server metadata (upstream quirk: `add_metadata` on a directly-built
+ * `Checkpoint` overwrote it), and a stale cached copy never overwrites keys someone else added since.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
+import * as ResourceCache from "../services/ResourceCache.js"
+import * as Models from "./internal/models/checkpoint.js"
+import type * as Wire from "./internal/wire.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  Checkpoint,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CheckpointSortBy,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CheckpointTraining,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  MetricsRecord
+} from "./internal/models/checkpoint.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CheckpointState
+} from "./internal/models/checkpoint.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CheckpointSort,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  ListCheckpointsOptions
+} from "./internal/checkpointList.js"
+
+type Checkpoint = Models.Checkpoint
+
+/**
+ * The cache key of a checkpoint snapshot.
+ *
+ * @since 0.1.0
+ * @category cache
+ */
+export const cacheKey = (uuid: string) => ResourceCache.key<Checkpoint>("checkpoint", uuid)
+
+const notFound = (uuid: string) => ({ resource: "checkpoint", id: uuid })
+
+const fetch = (uuid: string) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json(
+      { method: "GET", path: path`/api/v1/checkpoints/${uuid}`, notFound: notFound(uuid) },
+      Models.CheckpointResponse
+    )).pipe(Effect.map((r) => r.checkpoint))
+
+/**
+ * A checkpoint by uuid, from the cache when it holds one.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const steps = Checkpoint.get("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(
+ *   Effect.map((c) => c.metadata["steps_completed"])
+ * )
+ */
+export const get = Effect.fn("Checkpoint.get")(function*(uuid: string) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const cache = yield* ResourceCache.ResourceCache
+  return yield* cache.getOrFetch(cacheKey(uuid), fetch(uuid))
+})
+
+/**
+ * Fetch a checkpoint again, store it in the cache and return it.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const state = Checkpoint.reload("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(Effect.map((c) => c.state))
+ */
+export const reload = Effect.fn("Checkpoint.reload")(function*(uuid: string) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const cache = yield* ResourceCache.ResourceCache
+  return yield* cache.refresh(cacheKey(uuid), fetch(uuid))
+})
+
+const writeMetadata = (uuid: string, metadata: Wire.JsonObject) =>
+  Effect.gen(function*() {
+    const http = yield* DeterminedHttp
+    const cache = yield* ResourceCache.ResourceCache
+    const r = yield* http.json(
+      {
+        method: "POST",
+        path: path`/api/v1/checkpoints/${uuid}/metadata`,
+        // the body upstream sends; the master only reads uuid and metadata
+        body: { checkpoint: { uuid, metadata, resources: {}, training: {}, state: "STATE_UNSPECIFIED" } },
+        // replacing metadata with the same dict twice gives the same result
+        idempotent: true,
+        notFound: notFound(uuid)
+      },
+      Models.CheckpointResponse
+    )
+    yield* cache.set(cacheKey(uuid), r.checkpoint)
+    return r.checkpoint
+  })
+
+/**
+ * Merge keys into a checkpoint's metadata (top level; a key given here replaces the key there). Reads the
+ * checkpoint fresh, writes the merged dict, stores and returns the updated checkpoint. The master has no
+ * compare-and-set, so two writers racing between the read and the write can still lose one's keys.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const tagged = Checkpoint.addMetadata("2db6eed3-c86e-4720-876d-eae2af9a1aca", { promoted: true })
+ */
+export const addMetadata = Effect.fn("Checkpoint.addMetadata")(function*(uuid: string, metadata: Wire.JsonObject) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const current = yield* fetch(uuid)
+  return yield* writeMetadata(uuid, { ...current.metadata, ...metadata })
+})
+
+/**
+ * Remove top-level keys from a checkpoint's metadata. Reads the checkpoint fresh, writes the pruned dict,
+ * stores and returns the updated checkpoint. Keys that are not there are ignored.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const untagged = Checkpoint.removeMetadata("2db6eed3-c86e-4720-876d-eae2af9a1aca", ["promoted"])
+ */
+export const removeMetadata = Effect.fn("Checkpoint.removeMetadata")(function*(
+  uuid: string,
+  keys: ReadonlyArray<string>
+) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const current = yield* fetch(uuid)
+  const drop = new Set(keys)
+  const pruned: Record<string, Wire.Json> = {}
+  for (const [key, value] of Object.entries(current.metadata)) if (!drop.has(key)) pruned[key] = value
+  return yield* writeMetadata(uuid, pruned)
+})
+
+const del = Effect.fn("Checkpoint.delete")(function*(uuid: string) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const http = yield* DeterminedHttp
+  yield* http.void({ method: "DELETE", path: "/api/v1/checkpoints", body: { checkpointUuids: [uuid] } })
+  const cache = yield* ResourceCache.ResourceCache
+  yield* cache.invalidate(cacheKey(uuid))
+})
+
+export {
+  /**
+   * Delete a checkpoint's files and mark it deleted. Asynchronous on the master (a garbage collection task
+   * later moves it to `DELETED`); drops the cached entry. Checkpoints registered as model versions cannot be
+   * deleted (`InvalidRequest`).
+   *
+   * @since 0.1.0
+   * @category control
+   * @example
+   * import { Checkpoint } from "effect-determined"
+   *
+   * const gone = Checkpoint.delete("2db6eed3-c86e-4720-876d-eae2af9a1aca")
+   */
+  del as delete
+}
+
+/**
+ * Delete the files of a checkpoint that match any of the glob patterns (as upstream's `remove_files`;
+ * `["**\/*.pth"]`, `["optimizer/*"]`). Asynchronous on the master: afterwards the checkpoint's `resources` lose
+ * those files and its state becomes `PARTIALLY_DELETED` (or `DELETED` when nothing is left). An empty list only
+ * refreshes `resources` from storage. Drops the cached entry.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const slimmer = Checkpoint.removeFiles("2db6eed3-c86e-4720-876d-eae2af9a1aca", ["optimizer*"])
+ */
+export const removeFiles = Effect.fn("Checkpoint.removeFiles")(function*(
+  uuid: string,
+  globs: ReadonlyArray<string>
+) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const http = yield* DeterminedHttp
+  yield* http.void({
+    method: "POST",
+    path: "/api/v1/checkpoints/rm",
+    body: { checkpointGlobs: [...globs], checkpointUuids: [uuid] },
+    idempotent: true
+  })
+  const cache = yield* ResourceCache.ResourceCache
+  yield* cache.invalidate(cacheKey(uuid))
+})
+
+/**
+ * The Pachyderm commit the checkpoint's experiment trained on (`integrations.pachyderm.dataset.commit` of the
+ * experiment config in `training`), if any (upstream's `get_pachyderm_commit`).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const commit = Checkpoint.pachydermCommit("2db6eed3-c86e-4720-876d-eae2af9a1aca")
+ */
+export const pachydermCommit = Effect.fn("Checkpoint.pachydermCommit")(function*(uuid: string) {
+  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+  const checkpoint = yield* get(uuid)
+  let node: Wire.Json | undefined = checkpoint.training?.experimentConfig ?? null
+  for (const key of ["integrations", "pachyderm", "dataset", "commit"]) {
+    node = typeof node === "object" && node !== null && !Array.isArray(node)
+      ? (node as Wire.JsonObject)[key]
+      : undefined
+  }
+  return typeof node === "string" ? Option.some(node) : Option.none()
+})

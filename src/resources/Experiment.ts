@@ -1,0 +1,839 @@
+/**
+ * Experiments: get, list, label, annotate, control (activate, pause, cancel, kill), archive, move and delete
+ * them; list their trials and checkpoints.
+ *
+ * Every operation takes the experiment id, so nothing is fetched that the operation does not need:
+ * `Effect.forEach(ids, Experiment.kill)` is one POST per experiment and no GET. `get` reads through the
+ * `ResourceCache`, `reload` always fetches; setters whose response carries the new experiment (`setName`,
+ * `setDescription`, `setNotes`, `setLabels`) store it, label edits and archive flags update the cached entry
+ * from what the server confirmed, and state changes (`activate`, `pause`, `cancel`, `kill`, `delete`, moves)
+ * invalidate it because the state changes later on the server. List rows are trimmed by the master and are
+ * never stored in the cache.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import * as Errors from "../DeterminedError.js"
+import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
+import * as Pagination from "../services/Pagination.js"
+import * as ResourceCache from "../services/ResourceCache.js"
+import * as CheckpointList from "./internal/checkpointList.js"
+import type { Checkpoint } from "./internal/models/checkpoint.js"
+import * as Models from "./internal/models/experiment.js"
+import type { Trial } from "./internal/models/trial.js"
+import { type TrialSortBy, TrialsResponse, type TrialState } from "./internal/models/trial.js"
+import * as Wire from "./internal/wire.js"
+import * as Workspace from "./Workspace.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  Experiment,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  experimentTerminalStates as terminalStates,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  JobSummary,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  ValidationHistoryEntry
+} from "./internal/models/experiment.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  ExperimentSortBy,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  ExperimentState
+} from "./internal/models/experiment.js"
+
+export type {
+  /**
+   * Options of {@link listCheckpoints}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  ListCheckpointsOptions
+} from "./internal/checkpointList.js"
+
+type Experiment = Models.Experiment
+
+/**
+ * The cache key of an experiment snapshot.
+ *
+ * @since 0.1.0
+ * @category cache
+ */
+export const cacheKey = (id: number) => ResourceCache.key<Experiment>("experiment", id)
+
+const notFound = (id: number) => ({ resource: "experiment", id })
+
+const fetch = (id: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json(
+      { method: "GET", path: path`/api/v1/experiments/${id}`, notFound: notFound(id) },
+      Models.ExperimentResponse
+    )).pipe(Effect.map((r) => r.experiment))
+
+/**
+ * An experiment by id, from the cache when it holds one.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const state = Experiment.get(7).pipe(Effect.map((exp) => exp.state))
+ */
+export const get = Effect.fn("Experiment.get")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const cache = yield* ResourceCache.ResourceCache
+  return yield* cache.getOrFetch(cacheKey(id), fetch(id))
+})
+
+/**
+ * Fetch an experiment again, store it in the cache and return it. Snapshots obtained earlier do not change.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const progress = Experiment.reload(7).pipe(Effect.map((exp) => exp.progress))
+ */
+export const reload = Effect.fn("Experiment.reload")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const cache = yield* ResourceCache.ResourceCache
+  return yield* cache.refresh(cacheKey(id), fetch(id))
+})
+
+/**
+ * The experiment's config (merged with the master's defaults), read through the cache as {@link get}.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const searcher = Experiment.getConfig(7).pipe(Effect.map((config) => config["searcher"]))
+ */
+export const getConfig = Effect.fn("Experiment.getConfig")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const exp = yield* get(id)
+  return exp.config ?? {}
+})
+
+/**
+ * `config.integrations.pachyderm` of the experiment, if it has one (upstream's `get_pachyderm_config`, which
+ * raises instead of returning none).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const pachyderm = Experiment.pachydermConfig(7)
+ */
+export const pachydermConfig = Effect.fn("Experiment.pachydermConfig")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const config = yield* getConfig(id)
+  const integrations = config["integrations"]
+  const pachyderm = typeof integrations === "object" && integrations !== null && !Array.isArray(integrations)
+    ? (integrations as Wire.JsonObject)["pachyderm"]
+    : undefined
+  return pachyderm === undefined || pachyderm === null ? Option.none() : Option.some(pachyderm)
+})
+
+/**
+ * An id range filter of {@link list} (`experimentIdFilter.*`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IdFilter {
+  readonly lt?: number | undefined
+  readonly lte?: number | undefined
+  readonly gt?: number | undefined
+  readonly gte?: number | undefined
+  /** Only these ids. */
+  readonly incl?: ReadonlyArray<number> | undefined
+  /** Not these ids. */
+  readonly notIn?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * Filters of {@link list} and {@link stream}: every query parameter of `GET /api/v1/experiments`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListOptions {
+  readonly sortBy?: Models.ExperimentSortBy | undefined
+  readonly orderBy?: Wire.OrderBy | undefined
+  /** Case-insensitive substring of the name. */
+  readonly name?: string | undefined
+  /** Case-insensitive substring of the description. */
+  readonly description?: string | undefined
+  /** Experiments carrying all of these labels. */
+  readonly labels?: ReadonlyArray<string> | undefined
+  readonly archived?: boolean | undefined
+  /**
+   * Stored states; the master never matches `QUEUED`, `PULLING`, `STARTING` or `RUNNING` here (use `ACTIVE`).
+   */
+  readonly states?: ReadonlyArray<Models.ExperimentState> | undefined
+  /** Usernames of the owners. */
+  readonly users?: ReadonlyArray<string> | undefined
+  readonly userIds?: ReadonlyArray<number> | undefined
+  /** 404 `NotFound{resource: "project"}` when the project does not exist. */
+  readonly projectId?: number | undefined
+  /** Only these ids (upstream's `experiment_ids`; merged into `experimentIdFilter.incl`). */
+  readonly experimentIds?: ReadonlyArray<number> | undefined
+  readonly experimentIdFilter?: IdFilter | undefined
+  /** Fill `bestTrialSearcherMetric` and `bestTrialId` of each row. */
+  readonly showTrialData?: boolean | undefined
+  /** Rows per request; the master's default is 100. */
+  readonly pageSize?: number | undefined
+}
+
+const experimentsPage = (options: ListOptions) => (offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) => {
+    const filter = options.experimentIdFilter ?? {}
+    const incl = options.experimentIds === undefined && filter.incl === undefined
+      ? undefined
+      : [...(filter.incl ?? []), ...(options.experimentIds ?? [])]
+    return http.json({
+      method: "GET",
+      path: "/api/v1/experiments",
+      query: {
+        offset,
+        limit: options.pageSize,
+        sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
+        orderBy: Wire.orderByToWire(options.orderBy),
+        name: options.name,
+        description: options.description,
+        labels: options.labels,
+        archived: options.archived,
+        states: options.states?.map((s) => Wire.enumToWire("STATE_", s)),
+        users: options.users,
+        userIds: options.userIds,
+        projectId: options.projectId,
+        "experimentIdFilter.lt": filter.lt,
+        "experimentIdFilter.lte": filter.lte,
+        "experimentIdFilter.gt": filter.gt,
+        "experimentIdFilter.gte": filter.gte,
+        "experimentIdFilter.incl": incl,
+        "experimentIdFilter.notIn": filter.notIn,
+        showTrialData: options.showTrialData
+      },
+      notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
+    }, Models.ExperimentsResponse)
+  }).pipe(Effect.map((r) => ({ items: r.experiments, pagination: r.pagination })))
+
+/**
+ * Every experiment matching the filters (all pages). List rows are trimmed by the master (`trialIds: []`,
+ * `originalConfig: ""`, `notes: "omitted"`), so they are not stored in the cache.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const mine = Experiment.list({ users: ["alice"], states: ["ACTIVE"], sortBy: "START_TIME", orderBy: "desc" })
+ */
+export const list = Effect.fn("Experiment.list")(function*(options: ListOptions = {}) {
+  return yield* Pagination.collect(experimentsPage(options))
+})
+
+/**
+ * Experiments matching the filters as a lazy stream (one page of read-ahead).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Stream } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const first10 = Experiment.stream({ archived: false }).pipe(Stream.take(10), Stream.runCollect)
+ */
+export const stream = (
+  options: ListOptions = {}
+): Stream.Stream<Experiment, Errors.HttpError, DeterminedHttp> => Pagination.stream(experimentsPage(options))
+
+// ---------------------------------------------------------------------------------------------------------------
+// setters
+
+const patch = (id: number, fields: Record<string, unknown>) =>
+  Effect.gen(function*() {
+    const http = yield* DeterminedHttp
+    const cache = yield* ResourceCache.ResourceCache
+    const response = yield* http.json(
+      {
+        method: "PATCH",
+        path: path`/api/v1/experiments/${id}`,
+        body: { id, ...fields },
+        notFound: notFound(id)
+      },
+      Models.PatchExperimentResponse
+    )
+    if (response.experiment === null) {
+      yield* cache.invalidate(cacheKey(id))
+      return yield* fetch(id).pipe(Effect.tap((exp) => cache.set(cacheKey(id), exp)))
+    }
+    // The PATCH answer is the single-experiment view (full notes, trial ids): store it as the fresh entry.
+    yield* cache.set(cacheKey(id), response.experiment)
+    return response.experiment
+  })
+
+/**
+ * Rename an experiment. Returns the updated experiment and stores it in the cache; a blank name is rejected by
+ * the master (`InvalidRequest`).
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const renamed = Experiment.setName(7, "resnet-sweep")
+ */
+export const setName = Effect.fn("Experiment.setName")(function*(id: number, name: string) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* patch(id, { name })
+})
+
+/**
+ * Set an experiment's description. Returns the updated experiment and stores it in the cache.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const described = Experiment.setDescription(7, "lr sweep, 16 trials")
+ */
+export const setDescription = Effect.fn("Experiment.setDescription")(function*(id: number, description: string) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* patch(id, { description })
+})
+
+/**
+ * Set an experiment's notes (free text, usually Markdown). Returns the updated experiment and stores it.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const noted = Experiment.setNotes(7, "# Findings\nlr 1e-3 is best")
+ */
+export const setNotes = Effect.fn("Experiment.setNotes")(function*(id: number, notes: string) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* patch(id, { notes })
+})
+
+/**
+ * Replace an experiment's labels (the master removes duplicates and does not keep order). Returns the updated
+ * experiment and stores it in the cache.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const labelled = Experiment.setLabels(7, ["baseline", "resnet"])
+ */
+export const setLabels = Effect.fn("Experiment.setLabels")(function*(id: number, labels: Iterable<string>) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* patch(id, { labels: Array.from(new Set(labels)) })
+})
+
+const updateCached = (id: number, f: (exp: Experiment) => Experiment) =>
+  Effect.flatMap(
+    ResourceCache.ResourceCache,
+    (cache) =>
+      Effect.flatMap(cache.get(cacheKey(id)), (entry) =>
+        Option.match(entry, {
+          onNone: () => Effect.void,
+          onSome: ({ value }) => cache.set(cacheKey(id), f(value))
+        }))
+  )
+
+const withLabels = (labels: ReadonlyArray<string>) => (exp: Experiment) =>
+  Models.Experiment.make({ ...exp, labels: [...labels] })
+
+/**
+ * Add a label (idempotent on the master). Returns all labels of the experiment afterwards, and updates the
+ * labels of the cached entry, if any.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const labels = Experiment.addLabel(7, "best")
+ */
+export const addLabel = Effect.fn("Experiment.addLabel")(function*(id: number, label: string) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const http = yield* DeterminedHttp
+  const { labels } = yield* http.json(
+    { method: "PUT", path: path`/api/v1/experiments/${id}/labels/${label}`, notFound: notFound(id) },
+    Models.LabelsResponse
+  )
+  yield* updateCached(id, withLabels(labels))
+  return labels
+})
+
+/**
+ * Remove a label (idempotent on the master). Returns the remaining labels, and updates the cached entry, if any.
+ *
+ * @since 0.1.0
+ * @category setters
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const labels = Experiment.removeLabel(7, "wip")
+ */
+export const removeLabel = Effect.fn("Experiment.removeLabel")(function*(id: number, label: string) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const http = yield* DeterminedHttp
+  const { labels } = yield* http.json(
+    { method: "DELETE", path: path`/api/v1/experiments/${id}/labels/${label}`, notFound: notFound(id) },
+    Models.LabelsResponse
+  )
+  yield* updateCached(id, withLabels(labels))
+  return labels
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// control
+
+const post = (id: number, action: string) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.void({
+      method: "POST",
+      path: path`/api/v1/experiments/${id}/${action}`,
+      idempotent: true,
+      notFound: notFound(id)
+    }))
+
+const invalidate = (id: number) =>
+  Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.invalidate(cacheKey(id)))
+
+/**
+ * Activate (start or resume) an experiment. The state changes on the server later, so the cached entry is
+ * dropped. No GET is made.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const resumed = Experiment.activate(7)
+ */
+export const activate = Effect.fn("Experiment.activate")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  yield* post(id, "activate")
+  yield* invalidate(id)
+})
+
+/**
+ * Pause an experiment (its trials are checkpointed and descheduled). Drops the cached entry; no GET is made.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const paused = Experiment.pause(7)
+ */
+export const pause = Effect.fn("Experiment.pause")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  yield* post(id, "pause")
+  yield* invalidate(id)
+})
+
+/**
+ * Cancel an experiment: trials stop at their next checkpoint and it ends `CANCELED`. A no-op on experiments
+ * already stopping or ended. Drops the cached entry; no GET is made.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const canceled = Experiment.cancel(7)
+ */
+export const cancel = Effect.fn("Experiment.cancel")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  yield* post(id, "cancel")
+  yield* invalidate(id)
+})
+
+/**
+ * Kill an experiment: trials stop at once and it ends `CANCELED`. A no-op on experiments already ended. Drops
+ * the cached entry; no GET is made, so killing many experiments by id costs one POST each.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const killAll = Effect.forEach([7, 8, 9], Experiment.kill, { concurrency: 4, discard: true })
+ */
+export const kill = Effect.fn("Experiment.kill")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  yield* post(id, "kill")
+  yield* invalidate(id)
+})
+
+/**
+ * Archive an ended experiment. On success the cached entry, if any, is marked archived (the only field that
+ * changes). The master refuses (`InvalidRequest`) experiments not ended or already archived.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const archived = Experiment.archive(7)
+ */
+export const archive = Effect.fn("Experiment.archive")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  yield* post(id, "archive")
+  yield* updateCached(id, (exp) => Models.Experiment.make({ ...exp, archived: true }))
+})
+
+/**
+ * Unarchive an experiment. On success the cached entry, if any, is marked not archived.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const restored = Experiment.unarchive(7)
+ */
+export const unarchive = Effect.fn("Experiment.unarchive")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  yield* post(id, "unarchive")
+  yield* updateCached(id, (exp) => Models.Experiment.make({ ...exp, archived: false }))
+})
+
+const del = Effect.fn("Experiment.delete")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const http = yield* DeterminedHttp
+  yield* http.void({ method: "DELETE", path: path`/api/v1/experiments/${id}`, notFound: notFound(id) })
+  yield* invalidate(id)
+})
+
+export {
+  /**
+   * Delete an ended experiment with its checkpoints. Asynchronous on the master: it answers at once with the
+   * experiment `DELETING`, which later disappears (404) or becomes `DELETE_FAILED`. Drops the cached entry.
+   *
+   * @since 0.1.0
+   * @category control
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const gone = Experiment.delete(7)
+   */
+  del as delete
+}
+
+/**
+ * Delete the TensorBoard files the experiment's trials wrote to checkpoint storage.
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const cleaned = Experiment.deleteTensorboardFiles(7)
+ */
+export const deleteTensorboardFiles = Effect.fn("Experiment.deleteTensorboardFiles")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const http = yield* DeterminedHttp
+  yield* http.void({
+    method: "DELETE",
+    path: path`/api/v1/experiments/${id}/tensorboard-files`,
+    notFound: notFound(id)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// moving
+
+/**
+ * Where {@link moveToProject} moves an experiment: a project id, or a workspace and project by name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Destination =
+  | { readonly projectId: number }
+  | { readonly workspace: string; readonly project: string }
+
+const ProjectsResponse = Schema.Struct({
+  projects: Schema.optionalWith(
+    Schema.Array(Schema.Struct({ id: Schema.Number, name: Schema.String })),
+    { default: () => [], nullable: true }
+  ),
+  pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
+})
+
+/**
+ * The id of the project named `project` in the workspace named `workspace` (exact names). Fails with
+ * `NotFound{resource: "workspace" | "project"}` when either does not exist.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const projectId = Experiment.resolveProject("research", "vision")
+ */
+export const resolveProject = Effect.fn("Experiment.resolveProject")(function*(workspace: string, project: string) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.name", workspace)
+  yield* Effect.annotateCurrentSpan("determined.project.name", project)
+  const ws = yield* Workspace.getByName(workspace)
+  const http = yield* DeterminedHttp
+  const projectsPath = path`/api/v1/workspaces/${ws.id}/projects`
+  const projects = yield* Pagination.collect((offset) =>
+    http.json(
+      {
+        method: "GET",
+        path: projectsPath,
+        query: { offset, name: project },
+        notFound: { resource: "workspace", id: ws.id }
+      },
+      ProjectsResponse
+    ).pipe(Effect.map((r) => ({ items: r.projects, pagination: r.pagination })))
+  )
+  const found = projects.find((p) => p.name === project)
+  if (found === undefined) {
+    return yield* new Errors.NotFound({
+      method: "GET",
+      path: projectsPath,
+      resource: "project",
+      id: project,
+      message: `no project named ${JSON.stringify(project)} in workspace ${JSON.stringify(workspace)}`
+    })
+  }
+  return found.id
+})
+
+/**
+ * Move an experiment into another project, given by id or by workspace and project names (resolved with two
+ * GETs, as upstream). Drops the cached entry (project and workspace names change with it).
+ *
+ * @since 0.1.0
+ * @category control
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const byName = Experiment.moveToProject(7, { workspace: "research", project: "vision" })
+ * const byId = Experiment.moveToProject(7, { projectId: 12 })
+ */
+export const moveToProject = Effect.fn("Experiment.moveToProject")(function*(id: number, destination: Destination) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const projectId = "projectId" in destination
+    ? destination.projectId
+    : yield* resolveProject(destination.workspace, destination.project)
+  yield* Effect.annotateCurrentSpan("determined.project.id", projectId)
+  const http = yield* DeterminedHttp
+  yield* http.void({
+    method: "POST",
+    path: path`/api/v1/experiments/${id}/move`,
+    body: { experimentId: id, destinationProjectId: projectId },
+    idempotent: true,
+    notFound: notFound(id)
+  })
+  yield* invalidate(id)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// trials
+
+/**
+ * Options of {@link listTrials} and {@link streamTrials}. Defaults as upstream: sorted by id, ascending.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListTrialsOptions {
+  readonly sortBy?: TrialSortBy | undefined
+  readonly orderBy?: Wire.OrderBy | undefined
+  /**
+   * Stored states of the trials (the wire type is the experiment state enum, as the master declares it; an
+   * active trial is stored as `ACTIVE`).
+   */
+  readonly states?: ReadonlyArray<TrialState | Models.ExperimentState> | undefined
+  /** Trials per request (upstream's `iter_trials(limit=)`); the master's default is 100. */
+  readonly pageSize?: number | undefined
+}
+
+const trialsPage = (id: number, options: ListTrialsOptions) => (offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json({
+      method: "GET",
+      path: path`/api/v1/experiments/${id}/trials`,
+      query: {
+        offset,
+        limit: options.pageSize,
+        sortBy: Wire.enumToWire("SORT_BY_", options.sortBy ?? "ID"),
+        orderBy: Wire.orderByToWire(options.orderBy ?? "asc"),
+        states: options.states?.map((s) => Wire.enumToWire("STATE_", s))
+      },
+      notFound: notFound(id)
+    }, TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
+
+/**
+ * All trials of an experiment (all pages). Rows are not stored in the cache.
+ *
+ * @since 0.1.0
+ * @category trials
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const best = Experiment.listTrials(7, { sortBy: "BEST_VALIDATION_METRIC", orderBy: "asc" })
+ */
+export const listTrials = Effect.fn("Experiment.listTrials")(function*(id: number, options: ListTrialsOptions = {}) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* Pagination.collect(trialsPage(id, options))
+})
+
+/**
+ * The trials of an experiment as a lazy stream, page by page (upstream's `iter_trials`).
+ *
+ * @since 0.1.0
+ * @category trials
+ * @example
+ * import { Stream } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const ids = Experiment.streamTrials(7, { pageSize: 50 }).pipe(Stream.map((t) => t.id), Stream.runCollect)
+ */
+export const streamTrials = (
+  id: number,
+  options: ListTrialsOptions = {}
+): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp> => Pagination.stream(trialsPage(id, options))
+
+// ---------------------------------------------------------------------------------------------------------------
+// checkpoints
+
+/**
+ * Checkpoints of an experiment, sorted on the server as upstream's `list_checkpoints`:
+ *
+ * - `sortBy` is a `CheckpointSortBy` (`"BATCH_NUMBER"`, ...) sent as `sortByAttr`, or a validation metric name
+ *   (a bare string that is not a `CheckpointSortBy`, or `{ metric }`) sent as `sortByMetric`;
+ * - `orderBy` is required with `sortBy` and only with it (checked by the type, and at run time with
+ *   `InvalidRequest{reason: "ClientValidation"}`);
+ * - without either, `sortByAttr=SORT_BY_SEARCHER_METRIC`: best first according to the searcher's
+ *   `smaller_is_better`, checkpoints without a searcher metric last;
+ * - `maxResults` reads one page of that many checkpoints; otherwise every page;
+ * - only `COMPLETED` checkpoints, unless `states` says otherwise.
+ *
+ * @since 0.1.0
+ * @category checkpoints
+ * @example
+ * import { Checkpoint, Experiment } from "effect-determined"
+ *
+ * const best = Experiment.listCheckpoints(7, { sortBy: "validation_loss", orderBy: "asc", maxResults: 1 })
+ * const latest = Experiment.listCheckpoints(7, { sortBy: Checkpoint.CheckpointSortBy.BATCH_NUMBER, orderBy: "desc" })
+ */
+export const listCheckpoints = Effect.fn("Experiment.listCheckpoints")(function*(
+  id: number,
+  options: CheckpointList.ListCheckpointsOptions = {}
+) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* CheckpointList.list(path`/api/v1/experiments/${id}/checkpoints`, notFound(id), options, ["COMPLETED"])
+})
+
+/**
+ * The checkpoints of {@link listCheckpoints} as a lazy stream.
+ *
+ * @since 0.1.0
+ * @category checkpoints
+ * @example
+ * import { Stream } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const uuids = Experiment.streamCheckpoints(7).pipe(Stream.map((c) => c.uuid), Stream.runCollect)
+ */
+export const streamCheckpoints = (
+  id: number,
+  options: CheckpointList.ListCheckpointsOptions = {}
+): Stream.Stream<Checkpoint, Errors.HttpError, DeterminedHttp> =>
+  CheckpointList.stream(path`/api/v1/experiments/${id}/checkpoints`, notFound(id), options, ["COMPLETED"])
+
+// ---------------------------------------------------------------------------------------------------------------
+// searcher
+
+/**
+ * The experiment's validation history: each validation that improved on the best searcher metric so far.
+ *
+ * @since 0.1.0
+ * @category searcher
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const history = Experiment.validationHistory(7)
+ */
+export const validationHistory = Effect.fn("Experiment.validationHistory")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const http = yield* DeterminedHttp
+  const r = yield* http.json(
+    { method: "GET", path: path`/api/v1/experiments/${id}/validation-history`, notFound: notFound(id) },
+    Models.ValidationHistoryResponse
+  )
+  return r.validationHistory
+})
+
+/**
+ * The best searcher metric value any validation of the experiment reported, none before the first.
+ *
+ * @since 0.1.0
+ * @category searcher
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const best = Experiment.bestSearcherValidationMetric(7).pipe(Effect.map(Option.getOrUndefined))
+ */
+export const bestSearcherValidationMetric = Effect.fn("Experiment.bestSearcherValidationMetric")(
+  function*(id: number) {
+    yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+    const http = yield* DeterminedHttp
+    const r = yield* http.json(
+      {
+        method: "GET",
+        path: path`/api/v1/experiments/${id}/searcher/best_searcher_validation_metric`,
+        notFound: notFound(id)
+      },
+      Models.BestSearcherValidationMetricResponse
+    )
+    return Option.fromNullable(r.metric)
+  }
+)

@@ -1,0 +1,124 @@
+/**
+ * `list_checkpoints` of experiments and trials: the sort rules of upstream's SDK, shared by both.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Errors from "../../DeterminedError.js"
+import { DeterminedHttp, type QueryValue } from "../../services/DeterminedHttp.js"
+import * as Pagination from "../../services/Pagination.js"
+import {
+  type Checkpoint,
+  type CheckpointSortBy,
+  CheckpointsResponse,
+  type CheckpointState,
+  isCheckpointSortBy
+} from "./models/checkpoint.js"
+import * as Wire from "./wire.js"
+
+/**
+ * How to sort checkpoints: a {@link CheckpointSortBy} attribute, or the name of a validation metric (a bare string
+ * that is not a `CheckpointSortBy`, or `{ metric }` for a metric whose name is one).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CheckpointSort = CheckpointSortBy | { readonly metric: string } | (string & {})
+
+/**
+ * Options of `Experiment.listCheckpoints` and `Trial.listCheckpoints`. `sortBy` and `orderBy` go together, as
+ * upstream requires.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ListCheckpointsOptions =
+  & {
+    /** Read one page of at most this many checkpoints (`limit`), instead of every page. */
+    readonly maxResults?: number | undefined
+    /**
+     * Checkpoint states to keep (`states`). Default: `["COMPLETED"]` for experiments (as upstream) and no filter
+     * for trials (as upstream's code, whose docstring claims otherwise). `[]` sends no filter.
+     */
+    readonly states?: ReadonlyArray<CheckpointState> | undefined
+  }
+  & (
+    | { readonly sortBy?: undefined; readonly orderBy?: undefined }
+    | { readonly sortBy: CheckpointSort; readonly orderBy: Wire.OrderBy }
+  )
+
+const invalid = (path: string, message: string) =>
+  new Errors.InvalidRequest({ method: "GET", path, status: 0, reason: "ClientValidation", message })
+
+/** The query of one request, or a validation error. @internal */
+export const query = (
+  path: string,
+  options: ListCheckpointsOptions,
+  defaultStates: ReadonlyArray<CheckpointState>
+): Effect.Effect<Record<string, QueryValue>, Errors.InvalidRequest> => {
+  const { maxResults, orderBy, sortBy } = options
+  if ((sortBy === undefined) !== (orderBy === undefined)) {
+    return Effect.fail(invalid(path, "sortBy and orderBy must be given together (or neither)"))
+  }
+  if (orderBy !== undefined && orderBy !== "asc" && orderBy !== "desc") {
+    return Effect.fail(invalid(path, `orderBy must be "asc" or "desc", got ${JSON.stringify(orderBy)}`))
+  }
+  if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 1)) {
+    return Effect.fail(invalid(path, `maxResults must be a positive integer, got ${maxResults}`))
+  }
+  let sortByAttr: string | undefined = undefined
+  let sortByMetric: string | undefined = undefined
+  if (sortBy === undefined) sortByAttr = "SORT_BY_SEARCHER_METRIC"
+  else if (typeof sortBy === "object" && sortBy !== null) sortByMetric = sortBy.metric
+  else if (typeof sortBy !== "string") {
+    return Effect.fail(invalid(path, "sortBy must be a CheckpointSortBy, a metric name or { metric }"))
+  } else if (isCheckpointSortBy(sortBy)) sortByAttr = Wire.enumToWire("SORT_BY_", sortBy)
+  else sortByMetric = sortBy
+  const states = options.states ?? defaultStates
+  return Effect.succeed({
+    sortByAttr,
+    sortByMetric,
+    orderBy: Wire.orderByToWire(orderBy),
+    limit: maxResults,
+    states: states.length === 0 ? undefined : states.map((s) => Wire.enumToWire("STATE_", s))
+  })
+}
+
+const page = (
+  path: string,
+  notFound: { readonly resource: string; readonly id: string | number },
+  q: Record<string, QueryValue>
+) =>
+(offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json(
+      { method: "GET", path, query: { ...q, offset }, notFound },
+      CheckpointsResponse
+    )).pipe(Effect.map((r) => ({ items: r.checkpoints, pagination: r.pagination })))
+
+/** @internal */
+export const list = (
+  path: string,
+  notFound: { readonly resource: string; readonly id: string | number },
+  options: ListCheckpointsOptions,
+  defaultStates: ReadonlyArray<CheckpointState>
+): Effect.Effect<ReadonlyArray<Checkpoint>, Errors.HttpError, DeterminedHttp> =>
+  Effect.flatMap(
+    query(path, options, defaultStates),
+    (q) => Pagination.collect(page(path, notFound, q), { maxItems: options.maxResults })
+  )
+
+/** @internal */
+export const stream = (
+  path: string,
+  notFound: { readonly resource: string; readonly id: string | number },
+  options: ListCheckpointsOptions,
+  defaultStates: ReadonlyArray<CheckpointState>
+): Stream.Stream<Checkpoint, Errors.HttpError, DeterminedHttp> =>
+  Stream.unwrap(
+    Effect.map(
+      query(path, options, defaultStates),
+      (q) => Pagination.stream(page(path, notFound, q), { maxItems: options.maxResults })
+    )
+  )
