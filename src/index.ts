@@ -32,3 +32,5 @@ export * as Checkpoint from "./resources/Checkpoint.js"
 export * as Model from "./resources/Model.js"
 /** @since 0.1.0 */
 export * as ModelVersion from "./resources/ModelVersion.js"
+/** @since 0.1.0 */
+export * as Metrics from "./resources/Metrics.js"

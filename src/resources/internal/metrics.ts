@@ -1,0 +1,245 @@
+/**
+ * Metric reports of trials, checkpoints and model versions as streams of {@link TrialMetrics}.
+ *
+ * `GET /api/v1/trials/metrics/trial_metrics` answers with newline-delimited lines of up to 1000 reports each,
+ * trial by trial (ids ascending), each trial's reports ordered by run and batches. The stream here flattens the
+ * lines into reports one line at a time, so memory stays constant however many reports there are. A connection
+ * that drops mid-stream is re-opened by the `RetryPolicy` from the trial it was reading, skipping the reports
+ * of that trial already delivered.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as Errors from "../../DeterminedError.js"
+import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
+import { resuming } from "./resume.js"
+import * as Wire from "./wire.js"
+
+/**
+ * One metrics report of a trial, as upstream's `TrialMetrics`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class TrialMetrics extends Schema.Class<TrialMetrics>("effect-determined/TrialMetrics")({
+  /** The report's id (a global sequence of the master). */
+  id: Schema.Number,
+  trialId: Schema.Number,
+  trialRunId: Schema.Number,
+  /** Batches completed when the report was made (the report's `totalBatches`). */
+  stepsCompleted: Schema.Number,
+  /** When the master stored the report (milliseconds). */
+  endTime: Schema.NullOr(Schema.DateFromSelf),
+  /**
+   * The reported values: `validation_metrics` of a `validation` report, `avg_metrics` of any other group (or
+   * the whole body when it has neither, as profiling reports).
+   */
+  metrics: Wire.JsonObjectSchema,
+  /** Per-batch values when the report carried them (`batch_metrics`). */
+  batchMetrics: Schema.optional(Schema.Array(Wire.JsonObjectSchema)),
+  /** `training`, `validation` or a custom group. */
+  group: Schema.String
+}) {}
+
+/**
+ * A metric group: `training`, `validation` or any custom name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Group = Wire.Open<"training" | "validation">
+
+const MetricsReport = Schema.Struct({
+  id: Wire.Int64,
+  trialId: Schema.Number,
+  trialRunId: Schema.Number,
+  totalBatches: Schema.Number,
+  endTime: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null }),
+  metrics: Schema.optionalWith(Schema.NullOr(Wire.JsonObjectSchema), { default: () => null }),
+  group: Schema.String
+})
+type MetricsReport = Schema.Schema.Type<typeof MetricsReport>
+
+const MetricsLine = Schema.Struct({
+  metrics: Schema.optionalWith(Schema.Array(MetricsReport), { default: () => [], nullable: true })
+})
+
+const isObject = (u: unknown): u is Wire.JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** A wire report → `TrialMetrics` (no validation: the report was decoded). @internal */
+export const fromReport = (report: MetricsReport): TrialMetrics => {
+  const body = report.metrics ?? {}
+  const key = report.group === "validation" ? "validation_metrics" : "avg_metrics"
+  const values = body[key]
+  const batch = body.batch_metrics
+  return new TrialMetrics({
+    id: report.id,
+    trialId: report.trialId,
+    trialRunId: report.trialRunId,
+    stepsCompleted: report.totalBatches,
+    endTime: report.endTime,
+    metrics: isObject(values) ? values : "avg_metrics" in body || "validation_metrics" in body ? {} : body,
+    ...(Array.isArray(batch) ? { batchMetrics: batch.filter(isObject) } : {}),
+    group: report.group
+  }, true)
+}
+
+/** Trial ids per request: keeps the query string far below the limits of proxies. @internal */
+export const idsPerRequest = 200
+
+const trialMetricsPath = "/api/v1/trials/metrics/trial_metrics"
+
+// One request's worth of trial ids (sorted, distinct), resumed from the trial it was reading on a drop.
+const batchStream = (ids: ReadonlyArray<number>, group: string) =>
+  Stream.unwrap(Effect.map(DeterminedHttp, (http) => {
+    let current: number | undefined
+    let deliveredOfCurrent = 0
+    return resuming(
+      () => {
+        const from = current === undefined ? ids : ids.filter((id) => id >= current!)
+        let skip = deliveredOfCurrent
+        const skipTrial = current
+        return http.stream({ method: "GET", path: trialMetricsPath, query: { trialIds: from, group } }, MetricsLine)
+          .pipe(
+            Stream.mapConcat((line) => {
+              const out: Array<TrialMetrics> = []
+              for (const report of line.metrics) {
+                if (skip > 0 && report.trialId === skipTrial) {
+                  skip--
+                  continue
+                }
+                if (report.trialId !== current) {
+                  current = report.trialId
+                  deliveredOfCurrent = 0
+                }
+                deliveredOfCurrent++
+                out.push(fromReport(report))
+              }
+              return out
+            })
+          )
+      },
+      { method: "GET", path: trialMetricsPath }
+    )
+  }))
+
+/**
+ * The metric reports of several trials for one group, trial by trial (ids ascending), each trial's reports
+ * in the order they were made. Constant memory: reports are decoded one line (at most 1000) at a time.
+ * Duplicate ids are read once; no ids makes no request.
+ *
+ * @since 0.1.0
+ * @category streams
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { Metrics } from "effect-determined"
+ *
+ * const losses = Metrics.stream([1, 2, 3], { group: "validation" }).pipe(
+ *   Stream.map((report) => ({ trial: report.trialId, step: report.stepsCompleted, loss: report.metrics.loss })),
+ *   Stream.runCollect
+ * )
+ */
+export const stream = (
+  trialIds: Iterable<number>,
+  options: { readonly group: Group }
+): Stream.Stream<TrialMetrics, Errors.HttpError, DeterminedHttp> => {
+  const ids = Array.from(new Set(trialIds)).sort((a, b) => a - b)
+  const batches: Array<ReadonlyArray<number>> = []
+  for (let i = 0; i < ids.length; i += idsPerRequest) batches.push(ids.slice(i, i + idsPerRequest))
+  return Stream.fromIterable(batches).pipe(
+    Stream.flatMap((batch) => batchStream(batch, options.group)),
+    Stream.withSpan("Metrics.stream", { attributes: { "determined.trial.count": ids.length } })
+  )
+}
+
+/**
+ * The metric reports of one trial for one group (upstream's `Trial.iter_metrics`).
+ *
+ * @since 0.1.0
+ * @category streams
+ * @example
+ * import { Stream } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * const validations = Trial.metrics(7, { group: "validation" }).pipe(Stream.runCollect)
+ */
+export const metrics = (
+  trialId: number,
+  options: { readonly group: Group }
+): Stream.Stream<TrialMetrics, Errors.HttpError, DeterminedHttp> =>
+  stream([trialId], options).pipe(Stream.withSpan("Trial.metrics", { attributes: { "determined.trial.id": trialId } }))
+
+const ReportsResponse = Schema.Struct({
+  metrics: Schema.optionalWith(Schema.Array(MetricsReport), { default: () => [], nullable: true })
+})
+
+/**
+ * Options of the checkpoint and model-version metrics.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SourceMetricsOptions {
+  /** Only this group; all groups when absent. */
+  readonly group?: Group | undefined
+  /** Which link between the trials and the checkpoint: `INFERENCE` (the default, as upstream) or `FINE_TUNING`. */
+  readonly sourceType?: "INFERENCE" | "FINE_TUNING" | undefined
+}
+
+const sourceQuery = (options: SourceMetricsOptions) => ({
+  trialSourceInfoType: `TRIAL_SOURCE_INFO_TYPE_${options.sourceType ?? "INFERENCE"}`,
+  metricGroup: options.group
+})
+
+/**
+ * The metrics reported by trials that used this checkpoint, e.g. batch inference (upstream's
+ * `Checkpoint.get_metrics`). One request.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const inference = Checkpoint.metrics("2b1a…", { group: "inference" })
+ */
+export const checkpointMetrics = Effect.fn("Checkpoint.metrics")(
+  function*(uuid: string, options: SourceMetricsOptions = {}) {
+    yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
+    const http = yield* DeterminedHttp
+    const response = yield* http.json({
+      method: "GET",
+      path: path`/api/v1/checkpoints/${uuid}/metrics`,
+      query: sourceQuery(options),
+      notFound: { resource: "checkpoint", id: uuid }
+    }, ReportsResponse)
+    return response.metrics.map(fromReport)
+  }
+)
+
+/**
+ * The metrics reported by trials that used this model version (upstream's `ModelVersion.iter_metrics`). One
+ * request.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const inference = ModelVersion.metrics("mnist", 3, { group: "inference" })
+ */
+export const modelVersionMetrics = Effect.fn("ModelVersion.metrics")(
+  function*(modelName: string, version: number, options: SourceMetricsOptions = {}) {
+    yield* Effect.annotateCurrentSpan("determined.model.name", modelName)
+    yield* Effect.annotateCurrentSpan("determined.model_version.version", version)
+    const http = yield* DeterminedHttp
+    const response = yield* http.json({
+      method: "GET",
+      path: path`/api/v1/models/${modelName}/versions/${version}/metrics`,
+      query: sourceQuery(options),
+      notFound: { resource: "model version", id: `${modelName}/${version}` }
+    }, ReportsResponse)
+    return response.metrics.map(fromReport)
+  }
+)
