@@ -10,6 +10,8 @@ import * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
+import * as Projects from "./internal/models/project.js"
+import { AgentUserGroup } from "./internal/models/user.js"
 import * as Wire from "./internal/wire.js"
 
 /**
@@ -41,7 +43,11 @@ export class Workspace extends Schema.Class<Workspace>("effect-determined/Worksp
   pinnedAt: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null }),
   checkpointStorageConfig: Schema.optionalWith(Schema.NullOr(Wire.JsonObjectSchema), { default: () => null }),
   defaultComputePool: Schema.optionalWith(Schema.String, { default: () => "" }),
-  defaultAuxPool: Schema.optionalWith(Schema.String, { default: () => "" })
+  defaultAuxPool: Schema.optionalWith(Schema.String, { default: () => "" }),
+  /** POSIX user and group override for the workspace's tasks; `null` when none. */
+  agentUserGroup: Schema.optionalWith(Schema.NullOr(AgentUserGroup), { default: () => null }),
+  /** Kubernetes namespace created for the workspace, `""` when none. */
+  autoCreatedNamespace: Schema.optionalWith(Schema.String, { default: () => "" })
 }) {}
 
 const WorkspaceResponse = Schema.Struct({ workspace: Workspace })
@@ -174,4 +180,337 @@ export const getByName = Effect.fn("Workspace.getByName")(function*(name: string
   const cache = yield* ResourceCache.ResourceCache
   yield* cache.set(cacheKey(first.id), first)
   return first
+})
+
+/**
+ * Settings of a workspace at creation or in a {@link patch}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  /** Default resource pool for compute tasks (experiments). */
+  readonly defaultComputePool?: string | undefined
+  /** Default resource pool for auxiliary tasks (notebooks, TensorBoards, ...). */
+  readonly defaultAuxPool?: string | undefined
+  /** Checkpoint storage for the workspace's experiments, as in an experiment config's `checkpoint_storage`. */
+  readonly checkpointStorageConfig?: Wire.JsonObject | undefined
+  /** POSIX user and group override for the workspace's tasks. */
+  readonly agentUserGroup?: {
+    readonly agentUid?: number | undefined
+    readonly agentGid?: number | undefined
+    readonly agentUser?: string | undefined
+    readonly agentGroup?: string | undefined
+  } | undefined
+}
+
+const WriteResponse = Schema.Struct({ workspace: Workspace })
+
+/**
+ * Create a workspace (upstream `create_workspace`). Never retried blindly; the new workspace is stored in the
+ * cache.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const ws = Workspace.create("research", { defaultComputePool: "gpu" })
+ */
+export const create = Effect.fn("Workspace.create")(function*(name: string, settings: Settings = {}) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.name", name)
+  const http = yield* DeterminedHttp
+  const r = yield* http.json({ method: "POST", path: "/api/v1/workspaces", body: { name, ...settings } }, WriteResponse)
+  const cache = yield* ResourceCache.ResourceCache
+  yield* cache.set(cacheKey(r.workspace.id), r.workspace)
+  return r.workspace
+})
+
+/**
+ * Fields of a workspace to change; `undefined` leaves a field as it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Patch extends Settings {
+  readonly name?: string | undefined
+}
+
+/**
+ * Change fields of a workspace (`PATCH`); the cached entry is replaced by the master's answer.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const ws = Workspace.patch(2, { name: "research-2025", defaultAuxPool: "cpu" })
+ */
+export const patch = Effect.fn("Workspace.patch")(function*(id: number, fields: Patch) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+  const http = yield* DeterminedHttp
+  const r = yield* http.json({
+    method: "PATCH",
+    path: path`/api/v1/workspaces/${id}`,
+    body: fields,
+    idempotent: true,
+    notFound: { resource: "workspace", id }
+  }, WriteResponse)
+  const cache = yield* ResourceCache.ResourceCache
+  yield* cache.set(cacheKey(id), r.workspace)
+  return r.workspace
+})
+
+/**
+ * Rename a workspace.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const ws = Workspace.setName(2, "research-2025")
+ */
+export const setName = (id: number, name: string) => patch(id, { name })
+
+const action = (id: number, name: "archive" | "unarchive" | "pin" | "unpin") =>
+  Effect.gen(function*() {
+    yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+    const http = yield* DeterminedHttp
+    yield* http.void({
+      method: "POST",
+      path: path`/api/v1/workspaces/${id}/${name}`,
+      idempotent: true,
+      notFound: { resource: "workspace", id }
+    })
+    const cache = yield* ResourceCache.ResourceCache
+    yield* cache.invalidate(cacheKey(id))
+  })
+
+/**
+ * Archive a workspace (idempotent). The answer carries no workspace, so the cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const done = Workspace.archive(2)
+ */
+export const archive = Effect.fn("Workspace.archive")((id: number) => action(id, "archive"))
+
+/**
+ * Unarchive a workspace (idempotent). The cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const done = Workspace.unarchive(2)
+ */
+export const unarchive = Effect.fn("Workspace.unarchive")((id: number) => action(id, "unarchive"))
+
+/**
+ * Pin a workspace for the current user (idempotent). The cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const done = Workspace.pin(2)
+ */
+export const pin = Effect.fn("Workspace.pin")((id: number) => action(id, "pin"))
+
+/**
+ * Unpin a workspace for the current user (idempotent). The cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const done = Workspace.unpin(2)
+ */
+export const unpin = Effect.fn("Workspace.unpin")((id: number) => action(id, "unpin"))
+
+/**
+ * Delete a workspace with its projects and experiments. The master deletes asynchronously: the result is
+ * `true` when it finished at once, `false` when the workspace is still `DELETING` (poll {@link reload} until it
+ * is gone). The cached entry is dropped.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const completed = Workspace.delete(2)
+ */
+export const del = Effect.fn("Workspace.delete")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+  const http = yield* DeterminedHttp
+  const r = yield* http.json(
+    { method: "DELETE", path: path`/api/v1/workspaces/${id}`, notFound: { resource: "workspace", id } },
+    Projects.DeleteResponse
+  )
+  const cache = yield* ResourceCache.ResourceCache
+  yield* cache.invalidate(cacheKey(id))
+  return r.completed
+})
+
+export {
+  /**
+   * Delete a workspace (`delete` is a reserved word: import it as `Workspace.delete`).
+   *
+   * @since 0.1.0
+   * @category operations
+   */
+  del as delete
+}
+
+/**
+ * Delete the workspace with this exact name (upstream `delete_workspace(name)`).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const completed = Workspace.deleteByName("scratch")
+ */
+export const deleteByName = Effect.fn("Workspace.deleteByName")(function*(name: string) {
+  const ws = yield* getByName(name)
+  return yield* del(ws.id)
+})
+
+/**
+ * A project of a workspace (the snapshot class of `Project`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Project = Projects.Project
+
+/**
+ * Filters of {@link listProjects}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ListProjectsOptions = Projects.ListProjectsOptions
+
+/**
+ * Every project of a workspace (all pages; upstream `list_projects`). Workspace id `0` lists the projects of
+ * every workspace.
+ *
+ * @since 0.1.0
+ * @category projects
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const projects = Workspace.listProjects(1, { archived: false, sortBy: "NAME" })
+ */
+export const listProjects = Effect.fn("Workspace.listProjects")(
+  function*(id: number, options: ListProjectsOptions = {}) {
+    yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+    return yield* Pagination.collect(Projects.projectsPage(id, options))
+  }
+)
+
+/**
+ * The projects of a workspace as a lazy stream.
+ *
+ * @since 0.1.0
+ * @category projects
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const projects = Workspace.streamProjects(1)
+ */
+export const streamProjects = (
+  id: number,
+  options: ListProjectsOptions = {}
+): Stream.Stream<Project, Errors.HttpError, DeterminedHttp> => Pagination.stream(Projects.projectsPage(id, options))
+
+/**
+ * The project of a workspace with exactly this name (upstream `get_project`). Fails with
+ * `NotFound{resource: "project", id: name}` when there is none.
+ *
+ * @since 0.1.0
+ * @category projects
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const project = Workspace.getProject(1, "vision")
+ */
+export const getProject = Effect.fn("Workspace.getProject")(function*(id: number, name: string) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+  yield* Effect.annotateCurrentSpan("determined.project.name", name)
+  return yield* Projects.projectByName(id, name)
+})
+
+/**
+ * Create a project in a workspace (upstream `create_project`). Never retried blindly.
+ *
+ * @since 0.1.0
+ * @category projects
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const project = Workspace.createProject(1, "vision", { description: "image models", key: "VIS" })
+ */
+export const createProject = Effect.fn("Workspace.createProject")(
+  function*(id: number, name: string, options: Projects.CreateProjectOptions = {}) {
+    yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+    yield* Effect.annotateCurrentSpan("determined.project.name", name)
+    return yield* Projects.createProject(id, name, options)
+  }
+)
+
+/**
+ * Delete the project of a workspace with exactly this name (upstream `delete_project`). `true` when the master
+ * finished at once (the project had no experiments).
+ *
+ * @since 0.1.0
+ * @category projects
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const completed = Workspace.deleteProject(1, "vision")
+ */
+export const deleteProject = Effect.fn("Workspace.deleteProject")(function*(id: number, name: string) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+  yield* Effect.annotateCurrentSpan("determined.project.name", name)
+  const project = yield* Projects.projectByName(id, name)
+  return yield* Projects.deleteProject(project.id)
+})
+
+const PoolsResponse = Schema.Struct({
+  resourcePools: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
+  pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
+})
+
+/**
+ * Names of the resource pools a workspace may use (all pages; upstream `list_pools`, which wraps each name in
+ * a `ResourcePool`; the master answers with names only).
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const pools = Workspace.listPools(1) // ["default"]
+ */
+export const listPools = Effect.fn("Workspace.listPools")(function*(id: number) {
+  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
+  const http = yield* DeterminedHttp
+  return yield* Pagination.collect((offset) =>
+    http.json({
+      method: "GET",
+      path: path`/api/v1/workspaces/${id}/available-resource-pools`,
+      query: { offset },
+      notFound: { resource: "workspace", id }
+    }, PoolsResponse).pipe(Effect.map((r) => ({ items: r.resourcePools, pagination: r.pagination })))
+  )
 })
