@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { Workspace } from "effect-determined"
+import { Checkpoint, Experiment, Pagination, Trial, Workspace } from "effect-determined"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
@@ -21,6 +21,91 @@ describe.skipIf(!present)("real master fixtures decode", () => {
     if (Either.isRight(decoded)) {
       assert.strictEqual(decoded.right.workspace.name, "Uncategorized")
       assert.strictEqual(decoded.right.workspace.state, "UNSPECIFIED")
+    }
+  })
+})
+
+describe.skipIf(!present)("real master fixtures decode: experiments, trials, checkpoints", () => {
+  it("experiment.json", () => {
+    const decoded = Schema.decodeUnknownSync(Schema.Struct({ experiment: Experiment.Experiment }))(
+      read("experiment.json")
+    )
+    const exp = decoded.experiment
+    assert.strictEqual(exp.id, 1)
+    assert.strictEqual(exp.name, "gan_mnist_pytorch_const")
+    assert.strictEqual(exp.state, "COMPLETED")
+    assert.deepStrictEqual(exp.startTime, new Date("2022-08-22T17:15:15.517Z"))
+    assert.strictEqual(exp.forkedFrom, null)
+    assert.strictEqual(exp.progress, 0)
+    assert.strictEqual(exp.workspaceId, 1)
+    // fields an older master does not send take their proto default or null
+    assert.strictEqual(exp.searcherMetric, "")
+    assert.strictEqual(exp.hyperparameters, null)
+    assert.strictEqual(exp.checkpointSize, 0)
+    assert.strictEqual((exp.config?.["searcher"] as any).metric, "loss")
+  })
+
+  it("experiments.json", () => {
+    const decoded = Schema.decodeUnknownSync(
+      Schema.Struct({ experiments: Schema.Array(Experiment.Experiment), pagination: Pagination.Pagination })
+    )(read("experiments.json"))
+    assert.strictEqual(decoded.experiments.length, 10)
+    assert.strictEqual(decoded.pagination.total, 10)
+    const first = decoded.experiments[0]!
+    assert.strictEqual(first.checkpointSize, 14432299)
+    assert.strictEqual(first.duration, 508)
+    // nanosecond fractions are accepted (cut to milliseconds)
+    assert.deepStrictEqual(first.startTime, new Date("2023-07-13T18:29:52.070Z"))
+  })
+
+  it("trial.json", () => {
+    const { trial } = Schema.decodeUnknownSync(Schema.Struct({ trial: Trial.Trial }))(read("trial.json"))
+    assert.strictEqual(trial.id, 1)
+    assert.strictEqual(trial.experimentId, 1)
+    assert.strictEqual(trial.state, "COMPLETED")
+    assert.strictEqual(trial.totalCheckpointSize, 2075753)
+    assert.strictEqual(trial.bestCheckpoint?.resources["checkpoint"], 117)
+    assert.strictEqual(trial.bestCheckpoint?.state, "COMPLETED")
+    assert.strictEqual(trial.bestValidation?.metrics?.avgMetrics?.["val_loss"], 0.345882773399353)
+    assert.strictEqual(trial.latestValidation?.totalBatches, 9375)
+    assert.strictEqual((trial.summaryMetrics?.["avg_metrics"] as any).loss.count, 94)
+    assert.deepStrictEqual(trial.taskIds, [])
+    assert.strictEqual(trial.logRetentionDays, null)
+  })
+
+  it("checkpoints.json", () => {
+    const decoded = Schema.decodeUnknownSync(
+      Schema.Struct({ checkpoints: Schema.Array(Checkpoint.Checkpoint), pagination: Pagination.Pagination })
+    )(read("checkpoints.json"))
+    assert.strictEqual(decoded.checkpoints.length, 10)
+    const c = decoded.checkpoints[0]!
+    assert.strictEqual(c.uuid, "eee1423a-2389-4536-baf0-c99b5b3b2f6c")
+    assert.strictEqual(c.state, "COMPLETED")
+    assert.strictEqual(c.resources["state_dict.pth"], 14418394)
+    assert.strictEqual(c.metadata["steps_completed"], 700)
+    assert.strictEqual(c.training?.trialId, 319)
+    assert.strictEqual(c.trialId, 319)
+    assert.strictEqual(c.training?.searcherMetric, 0.051794371442724)
+    assert.strictEqual(c.training?.validationMetrics?.avgMetrics?.["validation_loss"], 0.051794371442723974)
+    assert.strictEqual(c.storageId, null)
+    assert.isTrue(c.size > 14418394)
+  })
+
+  it("pagination.json", () => {
+    const decoded = Schema.decodeUnknownSync(Schema.Struct({ pagination: Pagination.Pagination }))(
+      read("pagination.json")
+    )
+    assert.deepStrictEqual(decoded.pagination, { endIndex: 4, limit: 0, offset: 0, startIndex: 0, total: 4 })
+  })
+
+  it("a hand-edited timestamp is a decode failure naming the field", () => {
+    const body = read("experiment.json")
+    body.experiment.endTime = "None"
+    const decoded = Schema.decodeUnknownEither(Schema.Struct({ experiment: Experiment.Experiment }))(body)
+    assert.isTrue(Either.isLeft(decoded))
+    if (Either.isLeft(decoded)) {
+      assert.include(decoded.left.message, "endTime")
+      assert.include(decoded.left.message, "expected an RFC 3339 timestamp")
     }
   })
 })

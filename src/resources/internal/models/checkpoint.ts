@@ -3,8 +3,9 @@
  *
  * Decoding follows protobuf's JSON rules, as the master's messages are protobuf messages: a plain scalar that
  * is absent decodes to its proto default (`0`, `""`, `false`, `[]`), while timestamps, messages, structs and
- * proto3 `optional` fields decode to `null` when absent or `null`. int64 values (`resources` sizes) arrive as
- * decimal strings and decode to `number`.
+ * proto3 `optional` fields decode to `null` when absent or `null`; only the identity (`id`, `uuid`) must be
+ * there. int64 values (`resources` sizes) arrive as decimal strings and decode to `number`. A malformed value
+ * (a timestamp that is not RFC 3339, an int64 that is not an integer) is a decode failure naming the field.
  *
  * @internal
  */
@@ -123,7 +124,7 @@ export class Checkpoint extends Schema.Class<Checkpoint>("effect-determined/Chec
   resources: withDefault(Schema.Record({ key: Schema.String, value: Wire.Int64 }), () => ({})),
   /** User metadata, always with `steps_completed`. */
   metadata: withDefault(Wire.JsonObjectSchema, () => ({})),
-  state: CheckpointStateSchema,
+  state: withDefault(CheckpointStateSchema, () => "UNSPECIFIED"),
   /** `null` for checkpoints that do not come from a trial. */
   training: nullable(CheckpointTraining),
   /** Id of the checkpoint storage backend row. */

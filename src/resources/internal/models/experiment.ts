@@ -107,12 +107,12 @@ export type ExperimentSortBy =
  */
 export class Experiment extends Schema.Class<Experiment>("effect-determined/Experiment")({
   id: Schema.Number,
-  name: Schema.String,
+  name: withDefault(Schema.String, () => ""),
   description: withDefault(Schema.String, () => ""),
   labels: withDefault(Schema.Array(Schema.String), () => []),
   startTime: nullable(Wire.Timestamp),
   endTime: nullable(Wire.Timestamp),
-  state: ExperimentStateSchema,
+  state: withDefault(ExperimentStateSchema, () => "UNSPECIFIED"),
   archived: withDefault(Schema.Boolean, () => false),
   numTrials: withDefault(Schema.Number, () => 0),
   trialIds: withDefault(Schema.Array(Schema.Number), () => []),

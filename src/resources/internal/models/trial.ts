@@ -117,12 +117,12 @@ export class CheckpointRecord extends Schema.Class<CheckpointRecord>("effect-det
  */
 export class Trial extends Schema.Class<Trial>("effect-determined/Trial")({
   id: Schema.Number,
-  experimentId: Schema.Number,
+  experimentId: withDefault(Schema.Number, () => 0),
   /** When the trial row was created. */
   startTime: nullable(Wire.Timestamp),
   /** `null` until the trial is COMPLETED, CANCELED or ERROR. */
   endTime: nullable(Wire.Timestamp),
-  state: TrialStateSchema,
+  state: withDefault(TrialStateSchema, () => "UNSPECIFIED"),
   restarts: withDefault(Schema.Number, () => 0),
   /** The sampled hyperparameter values. */
   hparams: withDefault(Wire.JsonObjectSchema, () => ({})),
