@@ -246,3 +246,133 @@ export const isTransient = (error: HttpError): boolean => {
       return false
   }
 }
+
+/**
+ * A model directory (or an include) cannot be packed: it does not exist, is not a directory, holds a symbolic
+ * link, a file that cannot be read, or two entries with the same top-level name.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelDirError extends Schema.TaggedError<ModelDirError>("effect-determined/ModelDirError")(
+  "ModelDirError",
+  {
+    /** The local path at fault. */
+    path: Schema.String,
+    reason: Schema.Literal(
+      "NotFound",
+      "NotADirectory",
+      "SymbolicLink",
+      "Unreadable",
+      "DuplicatePath",
+      "InvalidInclude"
+    ),
+    message: Schema.String
+  }
+) {}
+
+/**
+ * The packed model definition would exceed the master's limit (95 MiB, as upstream). Checked from file sizes
+ * before any file is read or anything is sent. `largest` names the biggest files to `.detignore`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelDirTooLarge extends Schema.TaggedError<ModelDirTooLarge>("effect-determined/ModelDirTooLarge")(
+  "ModelDirTooLarge",
+  {
+    /** The model directory. */
+    path: Schema.String,
+    totalBytes: Schema.Number,
+    limitBytes: Schema.Number,
+    /** The biggest files (up to 10), largest first, with their paths in the model definition. */
+    largest: Schema.Array(Schema.Struct({ path: Schema.String, bytes: Schema.Number })),
+    message: Schema.String
+  }
+) {}
+
+/**
+ * An experiment configuration that cannot be used: invalid YAML, not a mapping, or a config file that cannot
+ * be read. Nothing was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidExperimentConfig
+  extends Schema.TaggedError<InvalidExperimentConfig>("effect-determined/InvalidExperimentConfig")(
+    "InvalidExperimentConfig",
+    {
+      /** The config file, when the config was given as a path. */
+      file: Schema.optional(Schema.String),
+      /** 1-based line of a YAML error, when known. */
+      line: Schema.optional(Schema.Number),
+      message: Schema.String
+    }
+  )
+{}
+
+/**
+ * The create request may have reached the master but no answer came back (connection lost, timeout). The SDK
+ * never repeats a create blindly: the experiment may exist. Look for it before creating again, e.g. with
+ * `Experiment.list({ name })` when the config's `name` is unique, or by a label you set in the config.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExperimentMayExist extends Schema.TaggedError<ExperimentMayExist>("effect-determined/ExperimentMayExist")(
+  "ExperimentMayExist",
+  {
+    ...requestFields,
+    /** The config's `name`, when it has one. */
+    name: Schema.optional(Schema.String),
+    /** The config's `labels`. */
+    labels: Schema.Array(Schema.String),
+    message: Schema.String,
+    /** The transport failure or timeout. */
+    cause: Schema.optional(Schema.Defect)
+  }
+) {}
+
+/**
+ * An archive entry that would write outside the target directory or is not a plain file, directory or
+ * contained link: an absolute path, a `..` segment, a link pointing outside, a device or FIFO, or an archive
+ * whose total size or entry count is over the limit. Nothing is left behind: extraction happens in a
+ * temporary directory that is removed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnsafeArchiveEntry extends Schema.TaggedError<UnsafeArchiveEntry>("effect-determined/UnsafeArchiveEntry")(
+  "UnsafeArchiveEntry",
+  {
+    /** The entry's path as written in the archive ("" for limits on the whole archive). */
+    entry: Schema.String,
+    reason: Schema.Literal(
+      "AbsolutePath",
+      "ParentTraversal",
+      "LinkOutside",
+      "ThroughLink",
+      "SpecialFile",
+      "TooLarge",
+      "TooManyEntries",
+      "Malformed"
+    ),
+    message: Schema.String
+  }
+) {}
+
+/**
+ * A local output directory cannot be used or written: it exists and is not empty, it is not a directory, or a
+ * write failed. Nothing half-written is left at `path`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutputDirError extends Schema.TaggedError<OutputDirError>("effect-determined/OutputDirError")(
+  "OutputDirError",
+  {
+    path: Schema.String,
+    reason: Schema.Literal("NotEmpty", "NotADirectory", "WriteFailed"),
+    message: Schema.String
+  }
+) {}

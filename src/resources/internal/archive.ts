@@ -1,0 +1,296 @@
+/**
+ * Safe, streamed extraction of a tar or tar.gz archive with `tar` (node-tar). Every entry is checked before it
+ * is written: an absolute path, a `..` segment, a symbolic or hard link that resolves outside the target
+ * (followed through the archive's own links, so chains cannot escape either), an entry written through or
+ * over a link, a device, FIFO or other special entry, a total size or entry count over the limit, or a
+ * corrupt archive fails with `UnsafeArchiveEntry`; node-tar's own path checks are a second line. Extraction
+ * happens in a temporary directory next to the target, which is renamed into place only when everything
+ * succeeded and removed otherwise, so a failure leaves no half-written target and nothing outside it.
+ *
+ * The target must not exist, or be an empty directory (`OutputDirError{reason: "NotEmpty"}` otherwise).
+ * File modes are restored exactly (like Python's `tarfile`), owners are not.
+ *
+ * @internal
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { type ReadEntry, Unpack } from "tar"
+import * as Errors from "../../DeterminedError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExtractOptions {
+  /** Limit on the sum of the entries' sizes, in bytes. Default 10 GiB. */
+  readonly maxBytes?: number | undefined
+  /** Limit on the number of entries. Default 1,000,000. */
+  readonly maxEntries?: number | undefined
+}
+
+/** Default limit on the extracted size. @internal */
+export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024 * 1024
+
+/** Default limit on the number of entries. @internal */
+export const DEFAULT_MAX_ENTRIES = 1_000_000
+
+const allowedTypes = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"])
+
+const unsafe = (entry: string, reason: Errors.UnsafeArchiveEntry["reason"], message: string) =>
+  new Errors.UnsafeArchiveEntry({ entry, reason, message })
+
+const isAbsolute = (p: string) => p.startsWith("/") || p.startsWith("\\") || /^[a-zA-Z]:/.test(p)
+
+const segments = (p: string) => p.split(/[/\\]/).filter((s) => s !== "" && s !== ".")
+
+/** A key that treats case and Unicode variants as the same name (conservative on case-insensitive disks). */
+const keyOf = (parts: ReadonlyArray<string>) => parts.join("/").normalize("NFD").toLowerCase()
+
+/**
+ * The checks, as a small state machine over the entries in archive order. The extraction directory starts
+ * empty, so the archive's own symbolic links are the only links that exist in it.
+ *
+ * @internal
+ */
+export class EntryGuard {
+  private readonly symlinks = new Map<string, { readonly dir: ReadonlyArray<string>; readonly target: string }>()
+  private bytes = 0
+  private entries = 0
+
+  constructor(readonly maxBytes: number, readonly maxEntries: number) {}
+
+  /** Resolve `rel` from the directory `from` physically, following known links; undefined when it escapes. */
+  private resolve(from: ReadonlyArray<string>, rel: string, depth = 0): ReadonlyArray<string> | undefined {
+    if (depth > 40 || isAbsolute(rel)) return undefined
+    let stack = [...from]
+    for (const part of segments(rel)) {
+      if (part === "..") {
+        if (stack.length === 0) return undefined
+        stack.pop()
+        continue
+      }
+      stack.push(part)
+      const link = this.symlinks.get(keyOf(stack))
+      if (link !== undefined) {
+        const resolved = this.resolve(link.dir, link.target, depth + 1)
+        if (resolved === undefined) return undefined
+        stack = [...resolved]
+      }
+    }
+    return stack
+  }
+
+  /** Fails with the reason this entry is unsafe, or returns nothing. */
+  check(entry: Pick<ReadEntry, "path" | "type" | "size" | "linkpath">): Errors.UnsafeArchiveEntry | undefined {
+    const path = entry.path
+    this.entries++
+    if (this.entries > this.maxEntries) {
+      return unsafe(path, "TooManyEntries", `the archive has more than ${this.maxEntries} entries`)
+    }
+    if (!allowedTypes.has(entry.type)) {
+      return unsafe(
+        path,
+        "SpecialFile",
+        `${path} is a ${entry.type} entry; only files, directories and links are extracted`
+      )
+    }
+    if (isAbsolute(path)) return unsafe(path, "AbsolutePath", `${path} is an absolute path`)
+    const parts = segments(path)
+    if (parts.includes("..")) return unsafe(path, "ParentTraversal", `${path} contains a '..' segment`)
+    for (let i = 1; i <= parts.length; i++) {
+      if (this.symlinks.has(keyOf(parts.slice(0, i)))) {
+        return unsafe(
+          path,
+          "ThroughLink",
+          i === parts.length
+            ? `${path} would replace a symbolic link extracted before`
+            : `${path} would be written through the symbolic link ${parts.slice(0, i).join("/")}`
+        )
+      }
+    }
+    const size = entry.size ?? 0
+    this.bytes += size
+    if (this.bytes > this.maxBytes) {
+      return unsafe(path, "TooLarge", `the archive's entries exceed the limit of ${this.maxBytes} bytes`)
+    }
+    if (entry.type === "Link") {
+      const target = entry.linkpath ?? ""
+      if (isAbsolute(target) || segments(target).includes("..") || this.resolve([], target) === undefined) {
+        return unsafe(path, "LinkOutside", `hard link ${path} points outside the target: ${target}`)
+      }
+      const targetParts = segments(target)
+      for (let i = 1; i <= targetParts.length; i++) {
+        if (this.symlinks.has(keyOf(targetParts.slice(0, i)))) {
+          return unsafe(path, "ThroughLink", `hard link ${path} points through a symbolic link: ${target}`)
+        }
+      }
+    }
+    if (entry.type === "SymbolicLink") {
+      const target = entry.linkpath ?? ""
+      const dir = parts.slice(0, -1)
+      if (target === "" || this.resolve(dir, target) === undefined) {
+        return unsafe(path, "LinkOutside", `symbolic link ${path} points outside the target: ${target}`)
+      }
+      this.symlinks.set(keyOf(parts), { dir, target })
+      // a new link can change where earlier links lead
+      for (const [key, link] of this.symlinks) {
+        if (this.resolve(link.dir, link.target) === undefined) {
+          return unsafe(path, "LinkOutside", `symbolic link ${path} makes ${key} point outside the target`)
+        }
+      }
+    }
+    return undefined
+  }
+}
+
+const tarWarning = (
+  code: string,
+  message: string,
+  data: Record<string, unknown>
+): Errors.UnsafeArchiveEntry | Error => {
+  const entry = typeof data.path === "string" ? data.path : ""
+  if (code === "TAR_BAD_ARCHIVE" || code === "TAR_ABORT") return unsafe(entry, "Malformed", message)
+  const errno = typeof data.code === "string" && /^E[A-Z]+$/.test(data.code) ? data.code : undefined
+  if (errno !== undefined && data.code !== "TAR_SYMLINK_ERROR") return new Error(`${message} (${errno})`)
+  if (/symbolic link/i.test(message)) return unsafe(entry, "ThroughLink", message)
+  if (/\.\.|escape/i.test(message)) return unsafe(entry, "ParentTraversal", message)
+  return unsafe(entry, "Malformed", message)
+}
+
+/**
+ * Feed `source` (tar or tar.gz bytes) into node-tar extracting into `directory` (which exists and is empty).
+ * @internal
+ */
+const unpackInto = <E, R>(
+  source: Stream.Stream<Uint8Array, E, R>,
+  directory: string,
+  options: ExtractOptions
+): Effect.Effect<void, E | Errors.UnsafeArchiveEntry | Errors.OutputDirError, R> =>
+  Effect.suspend(() => {
+    const guard = new EntryGuard(options.maxBytes ?? DEFAULT_MAX_BYTES, options.maxEntries ?? DEFAULT_MAX_ENTRIES)
+    let failure: Errors.UnsafeArchiveEntry | Errors.OutputDirError | undefined
+    let settled = false
+    const record = (e: Errors.UnsafeArchiveEntry | Error) => {
+      if (failure !== undefined) return
+      failure = e instanceof Errors.UnsafeArchiveEntry ? e : new Errors.OutputDirError({
+        path: directory,
+        reason: "WriteFailed",
+        message: `extraction failed: ${e.message}`
+      })
+    }
+    const unpack = new Unpack({
+      cwd: directory,
+      strict: false,
+      preserveOwner: false,
+      chmod: true,
+      processUmask: 0,
+      filter: (_path, entry) => {
+        if (failure !== undefined) return false
+        const problem = guard.check(entry as ReadEntry)
+        if (problem !== undefined) {
+          record(problem)
+          return false
+        }
+        return true
+      },
+      onwarn: (code, message, data) => {
+        if (code === "TAR_ENTRY_INFO") return
+        record(tarWarning(code, String(message), data as unknown as Record<string, unknown>))
+      }
+    })
+    // listeners stay attached for the stream's whole life, so a late error never becomes an uncaught one
+    const done = new Promise<void>((resolve) => {
+      unpack.on("close", () => {
+        settled = true
+        resolve()
+      })
+      unpack.on("error", (e: Error & { tarCode?: string; code?: string }) => {
+        record(tarWarning(e.tarCode ?? "TAR_ABORT", e.message, e as unknown as Record<string, unknown>))
+        settled = true
+        resolve()
+      })
+    })
+    const write = (chunk: Uint8Array) =>
+      Effect.async<void>((resume) => {
+        if (settled || unpack.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+          return resume(Effect.void)
+        }
+        const onDrain = () => {
+          unpack.off("drain", onDrain)
+          resume(Effect.void)
+        }
+        unpack.on("drain", onDrain)
+        void done.then(onDrain)
+        return Effect.sync(() => unpack.off("drain", onDrain))
+      })
+    const finish = Effect.async<void>((resume) => {
+      if (!settled) unpack.end()
+      void done.then(() => setImmediate(() => resume(Effect.void)))
+    })
+    return source.pipe(
+      Stream.runForEachWhile((chunk) => Effect.map(write(chunk), () => failure === undefined && !settled)),
+      Effect.onExit(() => finish),
+      Effect.flatMap(() => (failure === undefined ? Effect.void : Effect.fail(failure)))
+    )
+  })
+
+/**
+ * Extract a tar or tar.gz byte stream into `outputDir` atomically. Returns the absolute path of `outputDir`.
+ *
+ * @internal
+ */
+export const extract = <E, R>(
+  source: Stream.Stream<Uint8Array, E, R>,
+  outputDir: string,
+  options: ExtractOptions = {}
+): Effect.Effect<
+  string,
+  E | Errors.UnsafeArchiveEntry | Errors.OutputDirError,
+  R | FileSystem.FileSystem | Path.Path
+> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const target = path.resolve(outputDir)
+    const writeFailed = (message: string) => new Errors.OutputDirError({ path: target, reason: "WriteFailed", message })
+    const existing = yield* Effect.option(fs.stat(target))
+    if (Option.isSome(existing)) {
+      if (existing.value.type !== "Directory") {
+        return yield* new Errors.OutputDirError({
+          path: target,
+          reason: "NotADirectory",
+          message: `${target} exists and is not a directory`
+        })
+      }
+      const names = yield* fs.readDirectory(target).pipe(Effect.mapError((e) => writeFailed(e.message)))
+      if (names.length > 0) {
+        return yield* new Errors.OutputDirError({
+          path: target,
+          reason: "NotEmpty",
+          message: `${target} exists and is not empty; choose a new directory or remove it first`
+        })
+      }
+    }
+    const parent = path.dirname(target)
+    yield* fs.makeDirectory(parent, { recursive: true }).pipe(Effect.mapError((e) => writeFailed(e.message)))
+    const temp = yield* fs.makeTempDirectory({ directory: parent, prefix: `.${path.basename(target)}.partial-` }).pipe(
+      Effect.mapError((e) => writeFailed(e.message))
+    )
+    return yield* Effect.gen(function*() {
+      yield* fs.chmod(temp, 0o755).pipe(Effect.mapError((e) => writeFailed(e.message)))
+      yield* unpackInto(source, temp, options)
+      if (Option.isSome(existing)) {
+        yield* fs.remove(target).pipe(Effect.mapError((e) => writeFailed(e.message)))
+      }
+      yield* fs.rename(temp, target).pipe(Effect.mapError((e) => writeFailed(e.message)))
+      return target
+    }).pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit) ? Effect.void : Effect.ignore(fs.remove(temp, { recursive: true, force: true }))
+      )
+    )
+  })
