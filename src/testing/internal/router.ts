@@ -205,7 +205,9 @@ export const route = (
       if (spec.params[name] === "int" && !/^[+-]?\d+$/.test(value)) {
         throw new WireError(
           Code.InvalidArgument,
-          `type mismatch, parameter: ${name}, error: strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`,
+          `type mismatch, parameter: ${name}, error: strconv.ParseInt: parsing ${
+            JSON.stringify(value)
+          }: invalid syntax`,
           true
         )
       }

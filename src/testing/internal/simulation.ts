@@ -166,7 +166,15 @@ const reachBatch = (world: World, exp: Experiment, trial: Trial, b: number, at: 
     trial.runnerState = "training"
     const values: JsonObject = { loss: curve.training(b), batches: b, epochs: epochsOf(exp, b) }
     reportMetrics(world, trial, "training", values, b, at)
-    logTask(world, trial, at, "INFO", `[${pid(trial)}] determined.core: ${reportLine("training", b, values)}`, "stdout", 0)
+    logTask(
+      world,
+      trial,
+      at,
+      "INFO",
+      `[${pid(trial)}] determined.core: ${reportLine("training", b, values)}`,
+      "stdout",
+      0
+    )
     trial.progress = Math.min(1, b / trial.length)
     updateProgress(world, exp)
   }
@@ -461,7 +469,9 @@ export const writeCheckpoint = (world: World, exp: Experiment, trial: Trial, at:
   resources["trial_state.pkl"] = 111
   resources["code/"] = 0
   for (const f of exp.modelDefinition) {
-    resources[`code/${f.path}${f.type === 53 && !f.path.endsWith("/") ? "/" : ""}`] = f.type === 53 ? 0 : f.content.length
+    resources[`code/${f.path}${f.type === 53 && !f.path.endsWith("/") ? "/" : ""}`] = f.type === 53
+      ? 0
+      : f.content.length
   }
   const ckpt: Checkpoint = {
     uuid,
@@ -478,7 +488,15 @@ export const writeCheckpoint = (world: World, exp: Experiment, trial: Trial, at:
   world.checkpoints.set(uuid, ckpt)
   trial.checkpoints.push(uuid)
   trial.lastCheckpointBatches = steps
-  logTask(world, trial, at, "INFO", `[${pid(trial)}] determined.core: Reported checkpoint to master ${uuid}`, "stdout", 0)
+  logTask(
+    world,
+    trial,
+    at,
+    "INFO",
+    `[${pid(trial)}] determined.core: Reported checkpoint to master ${uuid}`,
+    "stdout",
+    0
+  )
   if (prev === "validating") trial.runnerState = "checkpointing"
   return ckpt
 }
@@ -568,7 +586,9 @@ const finishStopping = (world: World, exp: Experiment, trial: Trial, at: number)
   switch (trial.state) {
     case "STOPPING_COMPLETED":
       if (trial.stage === 2 && trial.lastCheckpointBatches !== trial.batches) writeCheckpoint(world, exp, trial, at)
-      if (trial.phase === "allocated") logMaster(world, trial, at, "resources exited successfully with a zero exit code")
+      if (trial.phase === "allocated") {
+        logMaster(world, trial, at, "resources exited successfully with a zero exit code")
+      }
       finishTrial(world, exp, trial, "COMPLETED", at)
       return
     case "STOPPING_CANCELED":
@@ -621,10 +641,22 @@ export const stopTrial = (
 ): void => {
   if (isTerminalTrial(trial.state)) return
   const severity = (s: TrialState) =>
-    s === "STOPPING_ERROR" ? 4 : s === "STOPPING_KILLED" ? 3 : s === "STOPPING_CANCELED" ? 2 : s === "STOPPING_COMPLETED" ? 1 : 0
+    s === "STOPPING_ERROR"
+      ? 4
+      : s === "STOPPING_KILLED"
+      ? 3
+      : s === "STOPPING_CANCELED"
+      ? 2
+      : s === "STOPPING_COMPLETED"
+      ? 1
+      : 0
   if (severity(trial.state) >= severity(how)) return
   if (trial.phase !== "allocated") {
-    const final: TrialState = how === "STOPPING_ERROR" ? "ERROR" : how === "STOPPING_COMPLETED" ? "COMPLETED" : "CANCELED"
+    const final: TrialState = how === "STOPPING_ERROR"
+      ? "ERROR"
+      : how === "STOPPING_COMPLETED"
+      ? "COMPLETED"
+      : "CANCELED"
     finishTrial(world, exp, trial, final, at)
     return
   }
@@ -640,7 +672,12 @@ export const stopTrial = (
     )
     trial.stopAt = at + KILL_DELAY
   } else if (how === "STOPPING_CANCELED") {
-    logMaster(world, trial, at, "gracefully terminating allocation's remaining resources (reason: user requested cancellation)")
+    logMaster(
+      world,
+      trial,
+      at,
+      "gracefully terminating allocation's remaining resources (reason: user requested cancellation)"
+    )
     trial.stopAt = at + CANCEL_DELAY
   } else {
     trial.stopAt = at + ASHA_STOP_DELAY
@@ -691,7 +728,12 @@ export const pauseExperiment = (world: World, exp: Experiment, at: number): void
     if (trial.state !== "ACTIVE") continue
     trial.state = "PAUSED"
     if (trial.phase === "allocated") {
-      logMaster(world, trial, at, "gracefully terminating allocation's remaining resources (reason: user requested pause)")
+      logMaster(
+        world,
+        trial,
+        at,
+        "gracefully terminating allocation's remaining resources (reason: user requested pause)"
+      )
       if (trial.stage === 2 && trial.lastCheckpointBatches !== trial.batches) writeCheckpoint(world, exp, trial, at)
       if (trial.stage >= 1) logMaster(world, trial, at, "resources exited successfully with a zero exit code")
       logMaster(
@@ -1076,9 +1118,7 @@ const ashaValidation = (world: World, exp: Experiment, trial: Trial, values: Jso
     return false
   }
   const b = s.brackets[bi]!
-  const thresholdsInUnits = b.thresholds.map((th) =>
-    s.timeMetric === "epochs" ? th / exp.batchesPerEpoch : th
-  )
+  const thresholdsInUnits = b.thresholds.map((th) => s.timeMetric === "epochs" ? th / exp.batchesPerEpoch : th)
   const v = s.sign * metric
   let r = s.trialRung.get(trial.id) ?? 0
   let stop = false

@@ -85,8 +85,7 @@ export const fileTree = (files: ReadonlyArray<ModelFile>): Array<JsonObject> => 
       children: []
     })
   }
-  const render = (nodes: Array<Node>): Array<JsonObject> =>
-    nodes.map((n) => ({ ...n.json, files: render(n.children) }))
+  const render = (nodes: Array<Node>): Array<JsonObject> => nodes.map((n) => ({ ...n.json, files: render(n.children) }))
   return render(root)
 }
 

@@ -246,9 +246,7 @@ export class Query {
   }
 
   enumValues(name: string, enumName: string): Array<string> {
-    return this.all(name).flatMap((v) => v.split(",")).filter((v) => v !== "").map((v) =>
-      parseEnum(v, enumName, name)
-    )
+    return this.all(name).flatMap((v) => v.split(",")).filter((v) => v !== "").map((v) => parseEnum(v, enumName, name))
   }
 }
 

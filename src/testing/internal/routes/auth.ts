@@ -7,15 +7,7 @@ import { createHash } from "node:crypto"
 import type { Routes } from "../router.js"
 import type { User, World } from "../store.js"
 import { paginationJson, resourcePoolJson, userJson } from "../views.js"
-import {
-  compareBy,
-  invalidArgument,
-  json,
-  paginate,
-  permissionDenied,
-  unauthenticated,
-  WireError
-} from "../wire.js"
+import { compareBy, invalidArgument, json, paginate, permissionDenied, unauthenticated, WireError } from "../wire.js"
 
 const SALT = "GubPEmmotfiK9TMD6Zdw"
 

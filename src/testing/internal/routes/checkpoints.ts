@@ -80,7 +80,9 @@ export const routes: Routes = {
     })
     const reg = registered(world, patches.map((p) => p.c.uuid))
     if (reg.length > 0) {
-      throw invalidArgument(`this subset of checkpoints provided are in the model registry and cannot be deleted: [${reg}]`)
+      throw invalidArgument(
+        `this subset of checkpoints provided are in the model registry and cannot be deleted: [${reg}]`
+      )
     }
     for (const p of patches) {
       if (p.resources === undefined) continue
@@ -96,7 +98,9 @@ export const routes: Routes = {
     for (const u of uuids) checkUuid(u, true)
     const reg = registered(world, uuids)
     if (reg.length > 0) {
-      throw invalidArgument(`this subset of checkpoints provided are in the model registry and cannot be deleted: [${reg}]`)
+      throw invalidArgument(
+        `this subset of checkpoints provided are in the model registry and cannot be deleted: [${reg}]`
+      )
     }
     const ckpts = uuids.map((u) => world.checkpoint(u))
     world.schedule(world.now + GC_DELAY, () => {
@@ -111,7 +115,9 @@ export const routes: Routes = {
     for (const u of uuids) checkUuid(u, true)
     const reg = registered(world, uuids)
     if (reg.length > 0) {
-      throw invalidArgument(`this subset of checkpoints provided are in the model registry and cannot be deleted: [${reg}]`)
+      throw invalidArgument(
+        `this subset of checkpoints provided are in the model registry and cannot be deleted: [${reg}]`
+      )
     }
     const ckpts = uuids.map((u) => world.checkpoint(u))
     const res = globs.map(globToRegExp)

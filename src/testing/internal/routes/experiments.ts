@@ -233,7 +233,7 @@ const trialSortKey = (world: World, sortBy: string, metric: string) => (t: Trial
       let n = 0
       for (const uuid of t.checkpoints) {
         const c = world.checkpoints.get(uuid)
-        if (c !== undefined && c.state !== "STATE_DELETED") for (const v of Object.values(c.resources)) n += v
+        if (c !== undefined && c.state !== "STATE_DELETED") { for (const v of Object.values(c.resources)) n += v }
       }
       return n
     }
@@ -293,7 +293,10 @@ export const listCheckpoints = (world: World, ctx: { query: import("../wire.js")
   const order = new Map(rows.map((c, i) => [c, i]))
   const sorted = [...rows].sort(compareBy(key, desc, (c) => order.get(c)!))
   const page = paginate(sorted, q.int("offset"), q.int("limit"))
-  return json({ checkpoints: page.items.map((c) => checkpointJson(world, c)), pagination: paginationJson(page.pagination) })
+  return json({
+    checkpoints: page.items.map((c) => checkpointJson(world, c)),
+    pagination: paginationJson(page.pagination)
+  })
 }
 
 const experimentCheckpoints = (world: World, e: Experiment): Array<Checkpoint> => {

@@ -197,8 +197,7 @@ const followLogs = (world: World, trial: Trial, filter: LogFilter): Stream.Strea
       const { buf, done } = yield* poll
       const chunk = buf === "" ? Chunk.empty<Uint8Array>() : Chunk.of(encode(buf))
       return [chunk, done ? Option.none<boolean>() : Option.some(false)] as const
-    })
-  )
+    }))
 }
 
 const fieldsOf = (trial: Trial): JsonObject => {
@@ -265,8 +264,7 @@ export const routes: Routes = {
           advance(world, yield* Clock.currentTimeMillis)
           const done = isTerminalTrial(trial.state)
           return [Chunk.of(encode(resultLine(fieldsOf(trial)))), done ? Option.none() : Option.some(false)] as const
-        })
-      )
+        }))
     )
   },
   GetTrialCheckpoints: (ctx) => {

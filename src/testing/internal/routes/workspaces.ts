@@ -73,7 +73,10 @@ const notesFrom = (v: unknown): Array<{ name: string; contents: string }> => {
   if (!Array.isArray(v)) throw invalidArgument("notes must be a list")
   return v.map((n) => {
     const o = (n ?? {}) as Record<string, unknown>
-    return { name: typeof o.name === "string" ? o.name : "", contents: typeof o.contents === "string" ? o.contents : "" }
+    return {
+      name: typeof o.name === "string" ? o.name : "",
+      contents: typeof o.contents === "string" ? o.contents : ""
+    }
   })
 }
 

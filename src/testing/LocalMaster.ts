@@ -1,0 +1,387 @@
+/**
+ * LocalMaster: a faithful embedded emulator of the Determined master (0.38.1 REST API), with simulated training
+ * driven by Effect's `Clock`.
+ *
+ * - {@link make} / {@link layerServer}: the emulator alone, as a function from web `Request` to web `Response`.
+ * - {@link layer}: the whole SDK stack talking to an in-process LocalMaster (no socket).
+ * - {@link serve}: a real HTTP server on 127.0.0.1, closed with its scope.
+ *
+ * The simulation is lazy: each request first advances the world to `Clock.currentTimeMillis`, so under
+ * `TestClock` an experiment trains only as far as the test moves the clock, and a whole search runs in virtual
+ * time. docs/LOCAL-MASTER.md describes the time model, the metric curves and the bulk-seeding helpers.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Determined from "../Determined.js"
+import { startServer } from "./internal/node.js"
+import type { Outcome } from "./internal/router.js"
+import { route } from "./internal/router.js"
+import { openSession } from "./internal/routes/auth.js"
+import { routes } from "./internal/routes/index.js"
+import { seedExperiments, seedMetrics, seedTrialLogs } from "./internal/seed.js"
+import { advance, failTrial } from "./internal/simulation.js"
+import { World } from "./internal/store.js"
+import { buildTgz } from "./internal/tgz.js"
+
+/**
+ * Options of a LocalMaster.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Seed of every random choice (searchers, curves' noise, uuids, tokens). Default 42. */
+  readonly seed?: number | undefined
+  /** Batches trained per second of `Clock` time by a running trial. Default 100. */
+  readonly speed?: number | undefined
+  /** Initial users. Default: `admin` (admin) and `determined`, both with empty passwords, as a fresh master. */
+  readonly users?:
+    | ReadonlyArray<{ username: string; password?: string; admin?: boolean; active?: boolean }>
+    | undefined
+  /** Placeholder for the fault plan of a later issue; currently ignored. */
+  readonly faults?: unknown
+  /** `serve` only: the port on 127.0.0.1 (0, the default, picks a free one). */
+  readonly port?: number | undefined
+  /** `layer` only: the user the SDK logs in as. Default `determined` with an empty password. */
+  readonly login?: { readonly username: string; readonly password?: string | undefined } | undefined
+}
+
+/**
+ * One request received by the emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestRecord {
+  readonly method: string
+  readonly path: string
+  /** the raw query string, without the leading `?` */
+  readonly query: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace LocalMaster {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The whole server as a function. Never fails: errors are HTTP responses in the master's shapes. */
+    readonly handle: (request: Request) => Effect.Effect<Response>
+    /** Every request received so far, in order. */
+    readonly requests: Effect.Effect<ReadonlyArray<RequestRecord>>
+    readonly resetRequests: Effect.Effect<void>
+    /** Advances the simulation to the current `Clock` time (requests do this themselves). */
+    readonly advance: Effect.Effect<void>
+    /**
+     * Injects a failure into a trial's current allocation: `restarts` goes up and the trial resumes from its
+     * latest checkpoint, or ends ERROR once `max_restarts` is exceeded. `false` when the trial holds no
+     * allocation (paused, finished, unknown).
+     */
+    readonly failTrial: (trialId: number, reason?: string) => Effect.Effect<boolean>
+    /** A session token for a user, without a login request (`determined` by default). */
+    readonly token: (username?: string) => Effect.Effect<string>
+    /**
+     * Creates `n` COMPLETED experiments at once (each with one COMPLETED trial holding a training report, a
+     * validation and a checkpoint, unless `withTrials: false`). Returns their ids.
+     */
+    readonly seedExperiments: (
+      n: number,
+      options?: {
+        readonly projectId?: number | undefined
+        readonly withTrials?: boolean | undefined
+        readonly labels?: ReadonlyArray<string> | undefined
+      }
+    ) => Effect.Effect<ReadonlyArray<number>>
+    /** Gives a trial `n` extra metric reports of a group (default `training`), generated lazily when streamed. */
+    readonly seedMetrics: (trialId: number, n: number, group?: string) => Effect.Effect<void>
+    /** Appends `n` log lines to a trial. */
+    readonly seedLogs: (trialId: number, n: number) => Effect.Effect<void>
+  }
+}
+
+/**
+ * The LocalMaster service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class LocalMaster extends Context.Tag("effect-determined/testing/LocalMaster")<
+  LocalMaster,
+  LocalMaster.Service
+>() {}
+
+const defaultUsers = [
+  { username: "admin", password: "", admin: true, active: true },
+  { username: "determined", password: "", admin: false, active: true }
+]
+
+const toResponse = (outcome: Outcome): Effect.Effect<Response> => {
+  if (outcome._tag === "Body") {
+    const headers = new Headers({ "content-type": outcome.contentType })
+    for (const [k, v] of Object.entries(outcome.headers)) headers.append(k, v)
+    const body = outcome.body.length === 0 ? null : outcome.body
+    return Effect.succeed(new Response(body as BodyInit | null, { status: outcome.status, headers }))
+  }
+  return Stream.toReadableStreamEffect(outcome.stream).pipe(
+    Effect.map((readable) =>
+      new Response(readable, {
+        status: 200,
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" }
+      })
+    )
+  )
+}
+
+/**
+ * Creates a LocalMaster. The world starts at the current `Clock` time with a fresh master's contents: users
+ * `admin` (id 1) and `determined` (id 2), workspace 1 and project 1 `Uncategorized`, resource pool `default`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const program = Effect.gen(function*() {
+ *   const master = yield* LocalMaster.make({ seed: 7 })
+ *   const response = yield* master.handle(new Request("http://local/api/v1/master"))
+ *   return yield* Effect.promise(() => response.json())
+ * }).pipe(Effect.scoped)
+ */
+export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const world = new World(
+      { seed: options.seed ?? 42, speed: options.speed ?? 100, users: options.users ?? defaultUsers },
+      now
+    )
+    let log: Array<RequestRecord> = []
+    const advanceNow = Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => advance(world, t)))
+    const extra = (path: string, request: Request): Outcome | undefined => {
+      if (path === "/info" && request.method === "GET") {
+        return {
+          _tag: "Body",
+          status: 200,
+          contentType: "application/json",
+          headers: {},
+          body: JSON.stringify({
+            version: "0.38.1",
+            master_id: world.masterId,
+            cluster_id: world.clusterId,
+            cluster_name: "",
+            telemetry: { enabled: false, otel_enabled: false, otel_endpoint: "" },
+            sso_providers: null
+          })
+        }
+      }
+      const m = /^\/experiments\/(\d+)\/model_def$/.exec(path)
+      if (m !== null && request.method === "GET") {
+        const e = world.experiments.get(Number(m[1]))
+        if (e === undefined) return undefined
+        return {
+          _tag: "Body",
+          status: 200,
+          contentType: "application/x-gtar",
+          headers: { "content-disposition": `attachment; filename="exp${e.id}_model_def.tar.gz"` },
+          body: buildTgz(e.modelDefinition)
+        }
+      }
+      return undefined
+    }
+    const handle = (request: Request): Effect.Effect<Response> =>
+      Effect.gen(function*() {
+        const bodyText = request.body === null
+          ? ""
+          : yield* Effect.promise(() => request.text()).pipe(Effect.orElseSucceed(() => ""))
+        const t = yield* Clock.currentTimeMillis
+        const outcome = yield* Effect.sync(() => {
+          const url = new URL(request.url)
+          log.push({ method: request.method.toUpperCase(), path: url.pathname, query: url.search.replace(/^\?/, "") })
+          advance(world, t)
+          return route(world, routes, request, bodyText, extra)
+        })
+        return yield* toResponse(outcome)
+      }).pipe(Effect.withSpan("LocalMaster.handle"))
+
+    const service: LocalMaster.Service = {
+      handle,
+      requests: Effect.sync(() => [...log]),
+      resetRequests: Effect.sync(() => {
+        log = []
+      }),
+      advance: advanceNow,
+      failTrial: (trialId, reason = "LocalMaster.failTrial: injected failure") =>
+        Effect.zipRight(advanceNow, Effect.sync(() => failTrial(world, trialId, world.now, reason))),
+      token: (username = "determined") =>
+        Effect.sync(() => {
+          const user = world.userByName(username)
+          if (user === undefined) throw new Error(`LocalMaster.token: unknown user ${username}`)
+          return openSession(world, user)
+        }),
+      seedExperiments: (n, seedOptions = {}) =>
+        Effect.zipRight(advanceNow, Effect.sync(() => seedExperiments(world, n, seedOptions))),
+      seedMetrics: (trialId, n, group = "training") =>
+        Effect.zipRight(advanceNow, Effect.sync(() => seedMetrics(world, trialId, n, group))),
+      seedLogs: (trialId, n) => Effect.zipRight(advanceNow, Effect.sync(() => seedTrialLogs(world, trialId, n)))
+    }
+    return service
+  })
+
+/**
+ * The emulator alone, as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const program = Effect.gen(function*() {
+ *   const master = yield* LocalMaster.LocalMaster
+ *   return yield* master.handle(new Request("http://local/api/v1/master"))
+ * }).pipe(Effect.provide(LocalMaster.layerServer({ seed: 1 })))
+ */
+export const layerServer = (options: Options = {}): Layer.Layer<LocalMaster> => Layer.scoped(LocalMaster, make(options))
+
+const readStreamBody = (stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<Uint8Array> =>
+  Stream.runCollect(stream).pipe(
+    Effect.map((chunks) => {
+      const parts = Chunk.toReadonlyArray(chunks)
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+      let offset = 0
+      for (const p of parts) {
+        out.set(p, offset)
+        offset += p.length
+      }
+      return out
+    }),
+    Effect.orElseSucceed(() => new Uint8Array())
+  )
+
+/**
+ * An `HttpClient` whose requests are answered by a LocalMaster in process.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = LocalMaster.httpClient(yield* LocalMaster.LocalMaster)
+ *   const response = yield* client.get("http://local/api/v1/master")
+ *   return yield* response.json
+ * }).pipe(Effect.provide(LocalMaster.layerServer()))
+ */
+export const httpClient = (master: LocalMaster.Service): HttpClient.HttpClient =>
+  HttpClient.make((request, url, signal) =>
+    Effect.gen(function*() {
+      const headers = new Headers()
+      for (const [k, v] of Object.entries(request.headers)) headers.set(k, v)
+      const body = request.body
+      let payload: BodyInit | undefined
+      switch (body._tag) {
+        case "Uint8Array":
+          payload = body.body as BodyInit
+          if (!headers.has("content-type")) headers.set("content-type", body.contentType)
+          break
+        case "Raw":
+          if (typeof body.body === "string" || body.body instanceof Uint8Array) payload = body.body as BodyInit
+          else payload = JSON.stringify(body.body)
+          if (body.contentType !== undefined && !headers.has("content-type")) {
+            headers.set("content-type", body.contentType)
+          }
+          break
+        case "FormData":
+          payload = body.formData
+          break
+        case "Stream":
+          payload = (yield* readStreamBody(body.stream)) as BodyInit
+          break
+        case "Empty":
+          break
+      }
+      const method = request.method
+      const webRequest = new Request(url.toString(), {
+        method,
+        headers,
+        signal,
+        ...(payload !== undefined && method !== "GET" && method !== "HEAD" ? { body: payload } : {})
+      })
+      const response = yield* master.handle(webRequest)
+      return HttpClientResponse.fromWeb(request, response)
+    })
+  )
+
+/**
+ * The whole SDK stack (`Determined.layerWithoutHttpClient`) against an in-process LocalMaster, logged in as
+ * `options.login` (default `determined`). The `LocalMaster` service is provided too, for tests that seed data,
+ * inject failures or count requests.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const program = Experiment.list().pipe(Effect.provide(LocalMaster.layer({ seed: 1 })))
+ */
+export const layer = (options: Options = {}): Layer.Layer<Determined.Services | LocalMaster> => {
+  const client = Layer.effect(HttpClient.HttpClient, Effect.map(LocalMaster, httpClient))
+  const sdk = Determined.layerWithoutHttpClient({
+    master: "http://localmaster.invalid:8080",
+    username: options.login?.username ?? "determined",
+    password: options.login?.password ?? ""
+  }).pipe(Layer.orDie)
+  return sdk.pipe(Layer.provide(client), Layer.provideMerge(layerServer(options)))
+}
+
+/**
+ * Serves a LocalMaster over real HTTP on 127.0.0.1 (`options.port`, 0 = any free port) until the scope closes;
+ * closing it also closes every open connection.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { url } = yield* LocalMaster.serve({ port: 0 })
+ *   const response = yield* Effect.promise(() => fetch(`${url}/api/v1/master`))
+ *   return response.status
+ * }).pipe(Effect.scoped)
+ */
+export const serve = (
+  options: Options = {}
+): Effect.Effect<
+  { readonly url: string; readonly port: number; readonly master: LocalMaster.Service },
+  never,
+  Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const master = yield* make(options)
+    const runtime = yield* Effect.runtime<never>()
+    const run = Runtime.runPromise(runtime)
+    const server = yield* Effect.acquireRelease(
+      Effect.promise(() => startServer(options.port ?? 0, master.handle, run)),
+      (s) => Effect.promise(() => s.close())
+    )
+    return { url: `http://127.0.0.1:${server.port}`, port: server.port, master }
+  })

@@ -1,0 +1,13 @@
+/**
+ * Test support: LocalMaster, an embedded emulator of the Determined master.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * LocalMaster: the Determined master as an in-process function, an SDK layer, or a loopback HTTP server.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as LocalMaster from "./LocalMaster.js"

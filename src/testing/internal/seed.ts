@@ -1,0 +1,114 @@
+/**
+ * Bulk data for benchmarks and tests: thousands of finished experiments, a million metric reports, hundreds of
+ * thousands of log lines, without simulating them step by step.
+ *
+ * @internal
+ */
+import { completeConfig, type JsonObject, parseConfigText } from "./expconf.js"
+import { Rng } from "./rng.js"
+import { createTrial, makeSearcher, reportMetrics, seedLogs, timingOf, writeCheckpoint } from "./simulation.js"
+import type { Experiment, World } from "./store.js"
+
+const SEED_CONFIG = `
+name: seeded
+entrypoint: python3 train.py
+searcher: {name: single, metric: validation_loss, max_length: {batches: 100}}
+hyperparameters: {learning_rate: 0.003, global_batch_size: 32}
+`
+
+/** @internal */
+export interface SeedExperimentsOptions {
+  readonly projectId?: number | undefined
+  readonly userId?: number | undefined
+  /** give each experiment one COMPLETED trial with a validation and a checkpoint (default true) */
+  readonly withTrials?: boolean | undefined
+  readonly labels?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Creates `n` COMPLETED experiments at once. Returns their ids.
+ *
+ * @internal
+ */
+export const seedExperiments = (world: World, n: number, options: SeedExperimentsOptions = {}): Array<number> => {
+  const at = world.now
+  const projectId = options.projectId ?? 1
+  world.project(projectId)
+  const base = completeConfig(parseConfigText(SEED_CONFIG), { defaultName: "seeded", seed: Math.floor(at / 1000) })
+  const timing = timingOf(base)
+  const ids: Array<number> = []
+  for (let i = 0; i < n; i++) {
+    const id = world.nextId("experiment")
+    const config: JsonObject = { ...base, name: `seeded-${id}`, labels: [...(options.labels ?? [])] }
+    const exp: Experiment = {
+      id,
+      projectId,
+      userId: options.userId ?? 1,
+      config,
+      originalConfig: SEED_CONFIG,
+      modelDefinition: [],
+      modelDefinitionSize: 0,
+      notes: "",
+      archived: false,
+      state: "ACTIVE",
+      startTime: at,
+      endTime: undefined,
+      progress: 1,
+      jobId: world.rng.uuid(),
+      parentId: null,
+      trialIds: [],
+      searcher: makeSearcher(config, timing.batchesPerEpoch, timing.gbs),
+      rng: new Rng(`${world.seed}:experiment:${id}`),
+      searchDone: true,
+      length: timing.length,
+      batchesPerEpoch: timing.batchesPerEpoch,
+      schedulingUnit: timing.schedulingUnit,
+      validationPeriod: timing.validationPeriod,
+      checkpointPeriod: timing.checkpointPeriod,
+      bestSigned: undefined,
+      seeded: true
+    }
+    world.experiments.set(id, exp)
+    if (options.withTrials !== false) {
+      exp.state = "PAUSED"
+      const trial = createTrial(world, exp, { learning_rate: 0.003, global_batch_size: 32 }, at)
+      exp.searcher.created = 1
+      trial.batches = 100
+      const loss = 0.5 + (i % 100) / 1000
+      reportMetrics(world, trial, "training", { loss, batches: 100, epochs: 1 }, 100, at)
+      reportMetrics(
+        world,
+        trial,
+        "validation",
+        { validation_loss: loss, accuracy: 0.8, batches: 100, epochs: 1 },
+        100,
+        at
+      )
+      writeCheckpoint(world, exp, trial, at)
+      trial.state = "COMPLETED"
+      trial.endTime = at
+      trial.closed = true
+      trial.exit = "completed"
+      trial.progress = 1
+    }
+    exp.state = "COMPLETED"
+    exp.endTime = at
+    ids.push(id)
+  }
+  return ids
+}
+
+/** Gives a trial a bulk series of `n` metric reports of one group, computed on demand when streamed. @internal */
+export const seedMetrics = (world: World, trialId: number, n: number, group: string): void => {
+  const trial = world.trial(trialId)
+  const firstId = world.reserveIds("metric", n)
+  trial.bulk = { group, count: n, firstId, firstBatches: trial.totalBatchesProcessed + 1, endTime: world.now }
+  if (n > 0 && trial.totalBatchesProcessed < trial.bulk.firstBatches + n - 1) {
+    trial.totalBatchesProcessed = trial.bulk.firstBatches + n - 1
+  }
+}
+
+/** Appends `n` task log lines to a trial. @internal */
+export const seedTrialLogs = (world: World, trialId: number, n: number): void => {
+  seedLogs(world, world.trial(trialId), n, world.now)
+}
