@@ -1,0 +1,315 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Exit, Stream } from "effect"
+import { Checkpoint, Experiment } from "effect-determined"
+import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+
+// Wire-level tests over a mock HTTP client: the exact requests each operation sends, and the cache rules.
+// Behaviour against a simulated master is tested in experiment.local.test.ts.
+
+const experimentJson = (id: number, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: `exp-${id}`,
+  state: "STATE_ACTIVE",
+  archived: false,
+  labels: [],
+  startTime: "2025-03-01T10:00:00.123456Z",
+  endTime: null,
+  config: { searcher: { metric: "validation_loss" } },
+  ...extra
+})
+
+const notFound = (what: string) => json({ error: { code: 5, reason: "NotFound", error: `${what} not found` } }, 404)
+
+const master = (r: Recorded): Response => {
+  if (r.path === "/api/v1/auth/login") return loginOk()
+  let m = /^\/api\/v1\/experiments\/(\d+)$/.exec(r.path)
+  if (m !== null) {
+    const id = Number(m[1])
+    if (id === 404) return notFound("experiment")
+    if (r.method === "GET") return json({ experiment: experimentJson(id), jobSummary: null, config: {} })
+    if (r.method === "PATCH") return json({ experiment: experimentJson(id, r.body as object) })
+    if (r.method === "DELETE") return json({})
+  }
+  m = /^\/api\/v1\/experiments\/(\d+)\/labels\/(.+)$/.exec(r.path)
+  if (m !== null) return json({ labels: r.method === "PUT" ? ["a", decodeURIComponent(m[2]!)] : ["a"] })
+  if (/^\/api\/v1\/experiments\/\d+\/(kill|pause|activate|cancel|archive|unarchive|move)$/.test(r.path)) {
+    return r.path.startsWith("/api/v1/experiments/404/") ? notFound("experiment") : json({})
+  }
+  if (r.path === "/api/v1/experiments") {
+    const offset = Number(r.query.get("offset") ?? 0)
+    const limit = Number(r.query.get("limit") ?? 0) || 100
+    const total = 250
+    const end = Math.min(total, offset + limit)
+    const experiments = Array.from({ length: end - offset }, (_, i) => experimentJson(offset + i + 1))
+    return json({ experiments, pagination: { offset, limit, startIndex: offset, endIndex: end, total } })
+  }
+  if (/^\/api\/v1\/experiments\/\d+\/checkpoints$/.test(r.path)) {
+    return json({ checkpoints: [{ uuid: "c1", state: "STATE_COMPLETED" }], pagination: null })
+  }
+  if (/^\/api\/v1\/experiments\/\d+\/trials$/.test(r.path)) {
+    return json({
+      trials: [{ id: 1, experimentId: 1, state: "STATE_RUNNING" }],
+      pagination: { offset: 0, limit: 0, startIndex: 0, endIndex: 1, total: 1 }
+    })
+  }
+  if (r.path === "/api/v1/workspaces") {
+    return json({
+      workspaces: [{
+        id: 3,
+        name: r.query.get("name"),
+        archived: false,
+        username: "u",
+        userId: 1,
+        immutable: false,
+        numProjects: 1,
+        numExperiments: 0,
+        pinned: false,
+        state: "WORKSPACE_STATE_UNSPECIFIED"
+      }],
+      pagination: { offset: 0, limit: 0, startIndex: 0, endIndex: 1, total: 1 }
+    })
+  }
+  if (r.path === "/api/v1/workspaces/3/projects") {
+    return json({
+      projects: [{ id: 11, name: "vision-old" }, { id: 12, name: "vision" }],
+      pagination: { offset: 0, limit: 0, startIndex: 0, endIndex: 2, total: 2 }
+    })
+  }
+  if (r.path.endsWith("/validation-history")) {
+    return json({ validationHistory: [{ trialId: 1, endTime: "2025-03-01T10:00:00Z", searcherMetric: 0.5 }] })
+  }
+  if (r.path.endsWith("/best_searcher_validation_metric")) return json({})
+  return notFound("route")
+}
+
+const withMaster = <A, E>(body: (requests: Effect.Effect<ReadonlyArray<Recorded>>) => Effect.Effect<A, E, any>) =>
+  Effect.gen(function*() {
+    const mock = yield* makeMockHttp(master)
+    const apiRequests = Effect.map(mock.requests, (rs) => rs.filter((r) => r.path !== "/api/v1/auth/login"))
+    return yield* (body(apiRequests).pipe(Effect.provide(mock.layer())) as Effect.Effect<A, E>)
+  })
+
+describe("Experiment (wire)", () => {
+  it.effect("get reads through the cache; reload fetches and stores; a held snapshot never changes", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        const a = yield* Experiment.get(1)
+        const b = yield* Experiment.get(1)
+        assert.strictEqual(a, b)
+        assert.strictEqual((yield* requests).length, 1)
+        const c = yield* Experiment.reload(1)
+        assert.notStrictEqual(a, c)
+        assert.strictEqual((yield* requests).length, 2)
+        assert.strictEqual(yield* Experiment.get(1), c)
+        assert.strictEqual(a.state, "ACTIVE")
+      })
+    ))
+
+  it.effect("setName sends PATCH {id, name} and a later get is served from the cache", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        const renamed = yield* Experiment.setName(5, "new name")
+        assert.strictEqual(renamed.name, "new name")
+        const [patch] = yield* requests
+        assert.strictEqual(patch?.method, "PATCH")
+        assert.strictEqual(patch?.path, "/api/v1/experiments/5")
+        assert.deepStrictEqual(patch?.body, { id: 5, name: "new name" })
+        const got = yield* Experiment.get(5)
+        assert.strictEqual(got.name, "new name")
+        assert.strictEqual((yield* requests).length, 1)
+        yield* Experiment.setLabels(5, ["x", "y", "x"])
+        assert.deepStrictEqual((yield* requests)[1]?.body, { id: 5, labels: ["x", "y"] })
+      })
+    ))
+
+  it.effect("addLabel / removeLabel encode the label and update the cached labels", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        yield* Experiment.get(2)
+        const labels = yield* Experiment.addLabel(2, "a b/c")
+        assert.deepStrictEqual(labels, ["a", "a b/c"])
+        const put = (yield* requests)[1]
+        assert.strictEqual(put?.method, "PUT")
+        assert.strictEqual(put?.path, "/api/v1/experiments/2/labels/a%20b%2Fc")
+        assert.deepStrictEqual((yield* Experiment.get(2)).labels, ["a", "a b/c"])
+        yield* Experiment.removeLabel(2, "a b/c")
+        assert.deepStrictEqual((yield* Experiment.get(2)).labels, ["a"])
+        assert.strictEqual((yield* requests).length, 3)
+      })
+    ))
+
+  it.effect("100 kills by id are 100 POSTs and 0 GETs; a kill drops the cached entry", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        yield* Effect.forEach(Array.from({ length: 100 }, (_, i) => i + 1), Experiment.kill, { discard: true })
+        const rs = yield* requests
+        assert.strictEqual(rs.length, 100)
+        assert.isTrue(rs.every((r) => r.method === "POST" && /^\/api\/v1\/experiments\/\d+\/kill$/.test(r.path)))
+        yield* Experiment.get(1)
+        yield* Experiment.pause(1)
+        yield* Experiment.get(1)
+        assert.strictEqual((yield* requests).filter((r) => r.method === "GET").length, 2)
+      })
+    ))
+
+  it.effect("archive marks the cached entry without a GET", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        yield* Experiment.get(3)
+        yield* Experiment.archive(3)
+        assert.isTrue((yield* Experiment.get(3)).archived)
+        yield* Experiment.unarchive(3)
+        assert.isFalse((yield* Experiment.get(3)).archived)
+        assert.deepStrictEqual((yield* requests).map((r) => `${r.method} ${r.path}`), [
+          "GET /api/v1/experiments/3",
+          "POST /api/v1/experiments/3/archive",
+          "POST /api/v1/experiments/3/unarchive"
+        ])
+      })
+    ))
+
+  it.effect("404 is NotFound with resource and id", () =>
+    withMaster(() =>
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(Experiment.get(404))
+        assert.isTrue(Exit.isFailure(exit))
+        const error = yield* Effect.flip(Experiment.kill(404))
+        assert.strictEqual(error._tag, "NotFound")
+        if (error._tag === "NotFound") {
+          assert.strictEqual(error.resource, "experiment")
+          assert.strictEqual(error.id, "404")
+        }
+      })
+    ))
+
+  it.effect("list sends every filter and reads all pages", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        const all = yield* Experiment.list({
+          sortBy: "START_TIME",
+          orderBy: "desc",
+          name: "mnist",
+          description: "d",
+          labels: ["a", "b"],
+          archived: false,
+          states: ["ACTIVE", "PAUSED"],
+          users: ["alice"],
+          userIds: [1, 2],
+          projectId: 1,
+          experimentIds: [5],
+          experimentIdFilter: { gt: 1, lte: 900, notIn: [7] },
+          showTrialData: true
+        })
+        assert.strictEqual(all.length, 250)
+        const rs = yield* requests
+        assert.deepStrictEqual(rs.map((r) => r.query.get("offset")), ["0", "100", "200"])
+        const q = rs[0]!.query
+        assert.strictEqual(q.get("sortBy"), "SORT_BY_START_TIME")
+        assert.strictEqual(q.get("orderBy"), "ORDER_BY_DESC")
+        assert.deepStrictEqual(q.getAll("labels"), ["a", "b"])
+        assert.deepStrictEqual(q.getAll("states"), ["STATE_ACTIVE", "STATE_PAUSED"])
+        assert.deepStrictEqual(q.getAll("userIds"), ["1", "2"])
+        assert.strictEqual(q.get("archived"), "false")
+        assert.deepStrictEqual(q.getAll("experimentIdFilter.incl"), ["5"])
+        assert.strictEqual(q.get("experimentIdFilter.gt"), "1")
+        assert.strictEqual(q.get("experimentIdFilter.lte"), "900")
+        assert.deepStrictEqual(q.getAll("experimentIdFilter.notIn"), ["7"])
+        assert.strictEqual(q.get("showTrialData"), "true")
+        assert.strictEqual(q.get("projectId"), "1")
+        // list rows are not stored in the cache
+        yield* Experiment.get(1)
+        assert.strictEqual((yield* requests).length, 4)
+      })
+    ))
+
+  it.effect("stream reads pages lazily", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        const first = yield* Experiment.stream({ pageSize: 10 }).pipe(Stream.take(5), Stream.runCollect)
+        assert.deepStrictEqual(Chunk.toReadonlyArray(first).map((e) => e.id), [1, 2, 3, 4, 5])
+        assert.isAtMost((yield* requests).length, 2)
+      })
+    ))
+
+  it.effect("listCheckpoints: upstream's sort rules", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        const last = () => Effect.map(requests, (rs) => rs[rs.length - 1]!.query)
+        yield* Experiment.listCheckpoints(1)
+        let q = yield* last()
+        assert.strictEqual(q.get("sortByAttr"), "SORT_BY_SEARCHER_METRIC")
+        assert.isNull(q.get("orderBy"))
+        assert.deepStrictEqual(q.getAll("states"), ["STATE_COMPLETED"])
+        yield* Experiment.listCheckpoints(1, { sortBy: "validation_loss", orderBy: "asc" })
+        q = yield* last()
+        assert.strictEqual(q.get("sortByMetric"), "validation_loss")
+        assert.isNull(q.get("sortByAttr"))
+        assert.strictEqual(q.get("orderBy"), "ORDER_BY_ASC")
+        for (const attr of Object.values(Checkpoint.CheckpointSortBy)) {
+          yield* Experiment.listCheckpoints(1, { sortBy: attr, orderBy: "desc" })
+          q = yield* last()
+          assert.strictEqual(q.get("sortByAttr"), `SORT_BY_${attr}`)
+          assert.isNull(q.get("sortByMetric"))
+        }
+        yield* Experiment.listCheckpoints(1, { sortBy: { metric: "UUID" }, orderBy: "desc", maxResults: 3 })
+        q = yield* last()
+        assert.strictEqual(q.get("sortByMetric"), "UUID")
+        assert.strictEqual(q.get("limit"), "3")
+        yield* Experiment.listCheckpoints(1, { states: [] })
+        assert.deepStrictEqual((yield* last()).getAll("states"), [])
+        const before = (yield* requests).length
+        const error = yield* Effect.flip(Experiment.listCheckpoints(1, { sortBy: "loss" } as any))
+        assert.strictEqual(error._tag, "InvalidRequest")
+        if (error._tag === "InvalidRequest") assert.strictEqual(error.reason, "ClientValidation")
+        const error2 = yield* Effect.flip(Experiment.listCheckpoints(1, { orderBy: "asc" } as any))
+        assert.strictEqual(error2._tag, "InvalidRequest")
+        assert.strictEqual((yield* requests).length, before)
+      })
+    ))
+
+  it.effect("listTrials defaults to id ascending and passes states and page size", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        const trials = yield* Experiment.listTrials(1, { states: ["ACTIVE"], pageSize: 50 })
+        assert.strictEqual(trials[0]?.state, "RUNNING")
+        const q = (yield* requests)[0]!.query
+        assert.strictEqual(q.get("sortBy"), "SORT_BY_ID")
+        assert.strictEqual(q.get("orderBy"), "ORDER_BY_ASC")
+        assert.strictEqual(q.get("limit"), "50")
+        assert.deepStrictEqual(q.getAll("states"), ["STATE_ACTIVE"])
+      })
+    ))
+
+  it.effect("moveToProject by names resolves workspace and project, then POSTs the move", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        yield* Experiment.get(9)
+        yield* Experiment.moveToProject(9, { workspace: "research", project: "vision" })
+        const rs = yield* requests
+        assert.deepStrictEqual(rs.map((r) => `${r.method} ${r.path}`), [
+          "GET /api/v1/experiments/9",
+          "GET /api/v1/workspaces",
+          "GET /api/v1/workspaces/3/projects",
+          "POST /api/v1/experiments/9/move"
+        ])
+        assert.strictEqual(rs[1]!.query.get("name"), "research")
+        assert.strictEqual(rs[2]!.query.get("name"), "vision")
+        assert.deepStrictEqual(rs[3]!.body, { experimentId: 9, destinationProjectId: 12 })
+        // the move dropped the cached entry
+        yield* Experiment.get(9)
+        assert.strictEqual((yield* requests).length, 5)
+        yield* Experiment.moveToProject(9, { projectId: 4 })
+        assert.deepStrictEqual((yield* requests)[5]!.body, { experimentId: 9, destinationProjectId: 4 })
+      })
+    ))
+
+  it.effect("validationHistory and bestSearcherValidationMetric", () =>
+    withMaster(() =>
+      Effect.gen(function*() {
+        const history = yield* Experiment.validationHistory(1)
+        assert.strictEqual(history[0]?.searcherMetric, 0.5)
+        const best = yield* Experiment.bestSearcherValidationMetric(1)
+        assert.strictEqual(best._tag, "None")
+      })
+    ))
+})
