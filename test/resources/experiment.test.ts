@@ -27,7 +27,7 @@ const master = (r: Recorded): Response => {
     const id = Number(m[1])
     if (id === 404) return notFound("experiment")
     if (r.method === "GET") return json({ experiment: experimentJson(id), jobSummary: null, config: {} })
-    if (r.method === "PATCH") return json({ experiment: experimentJson(id, r.body as object) })
+    if (r.method === "PATCH") return json({ experiment: experimentJson(id, r.body as Record<string, unknown>) })
     if (r.method === "DELETE") return json({})
   }
   m = /^\/api\/v1\/experiments\/(\d+)\/labels\/(.+)$/.exec(r.path)
