@@ -376,3 +376,72 @@ export class OutputDirError extends Schema.TaggedError<OutputDirError>("effect-d
     message: Schema.String
   }
 ) {}
+
+/**
+ * `Experiment.awaitFirstTrial`: the experiment reached a terminal state (`COMPLETED`, `CANCELED`, `ERROR`,
+ * `DELETED`) before it had any trial.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExperimentEnded extends Schema.TaggedError<ExperimentEnded>("effect-determined/ExperimentEnded")(
+  "ExperimentEnded",
+  {
+    experimentId: Schema.Number,
+    /** The state it ended in (short name, e.g. `ERROR`). */
+    state: Schema.String,
+    message: Schema.String
+  }
+) {}
+
+/**
+ * `Experiment.wait`: the experiment is `PAUSED`, so it would never end by itself (upstream raises a
+ * `ValueError`). Activate it and wait again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExperimentPaused extends Schema.TaggedError<ExperimentPaused>("effect-determined/ExperimentPaused")(
+  "ExperimentPaused",
+  {
+    experimentId: Schema.Number,
+    message: Schema.String
+  }
+) {}
+
+/**
+ * A wait (`Experiment.awaitFirstTrial`, `Experiment.wait`) did not see what it waited for within its `timeout`,
+ * or its poll `schedule` ended first.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("effect-determined/WaitTimeout")("WaitTimeout", {
+  /** Resource kind, e.g. `experiment`. */
+  resource: Schema.String,
+  id: Schema.String,
+  /** What was awaited, e.g. `first trial`, `terminal state`. */
+  waitingFor: Schema.String,
+  /** The timeout, when one was given. */
+  timeoutMillis: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {}
+
+/**
+ * The checkpoint cannot be downloaded: only `COMPLETED` and `PARTIALLY_DELETED` checkpoints that come from a
+ * trial can be (as upstream).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CheckpointNotDownloadable
+  extends Schema.TaggedError<CheckpointNotDownloadable>("effect-determined/CheckpointNotDownloadable")(
+    "CheckpointNotDownloadable",
+    {
+      uuid: Schema.String,
+      /** The checkpoint's state, short name (e.g. `ACTIVE`, `DELETED`). */
+      state: Schema.String,
+      message: Schema.String
+    }
+  )
+{}

@@ -34,3 +34,5 @@ export * as Model from "./resources/Model.js"
 export * as ModelVersion from "./resources/ModelVersion.js"
 /** @since 0.1.0 */
 export * as Metrics from "./resources/Metrics.js"
+/** @since 0.1.0 */
+export * as EarlyStopping from "./resources/EarlyStopping.js"

@@ -251,3 +251,11 @@ export const pachydermCommit = Effect.fn("Checkpoint.pachydermCommit")(function*
   }
   return typeof node === "string" ? Option.some(node) : Option.none()
 })
+
+// metrics of the trials that used the checkpoint (src/resources/internal/metrics.ts)
+export {
+  /** @since 0.1.0 */
+  checkpointMetrics as metrics,
+  /** @since 0.1.0 */
+  type SourceMetricsOptions as MetricsOptions
+} from "./internal/metrics.js"

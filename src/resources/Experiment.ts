@@ -837,3 +837,19 @@ export const bestSearcherValidationMetric = Effect.fn("Experiment.bestSearcherVa
     return Option.fromNullable(r.metric)
   }
 )
+
+// waiting and watching (src/resources/internal/watch.ts)
+export {
+  /** @since 0.1.0 */
+  awaitFirstTrial,
+  /** @since 0.1.0 */
+  type EndState,
+  /** @since 0.1.0 */
+  wait,
+  /** @since 0.1.0 */
+  type WaitOptions,
+  /** @since 0.1.0 */
+  watchTrials,
+  /** @since 0.1.0 */
+  type WatchTrialsOptions
+} from "./internal/watch.js"

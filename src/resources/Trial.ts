@@ -193,3 +193,33 @@ export const streamCheckpoints = (
   options: CheckpointList.ListCheckpointsOptions = {}
 ): Stream.Stream<Checkpoint, Errors.HttpError, DeterminedHttp> =>
   CheckpointList.stream(path`/api/v1/trials/${id}/checkpoints`, notFound(id), options, [])
+
+// logs, metrics and watching (src/resources/internal/{trialLogs,metrics,watch}.ts)
+export {
+  /** @since 0.1.0 */
+  logFields,
+  /** @since 0.1.0 */
+  type LogLevel,
+  /** @since 0.1.0 */
+  logs,
+  /** @since 0.1.0 */
+  type LogsOptions,
+  /** @since 0.1.0 */
+  TrialLog,
+  /** @since 0.1.0 */
+  TrialLogFields
+} from "./internal/trialLogs.js"
+export {
+  /** @since 0.1.0 */
+  metrics,
+  /** @since 0.1.0 */
+  TrialMetrics
+} from "./internal/metrics.js"
+export {
+  /** @since 0.1.0 */
+  fingerprint,
+  /** @since 0.1.0 */
+  type PollOptions,
+  /** @since 0.1.0 */
+  watch
+} from "./internal/watch.js"

@@ -217,29 +217,3 @@ export const checkpointMetrics = Effect.fn("Checkpoint.metrics")(
     return response.metrics.map(fromReport)
   }
 )
-
-/**
- * The metrics reported by trials that used this model version (upstream's `ModelVersion.iter_metrics`). One
- * request.
- *
- * @since 0.1.0
- * @category operations
- * @example
- * import { ModelVersion } from "effect-determined"
- *
- * const inference = ModelVersion.metrics("mnist", 3, { group: "inference" })
- */
-export const modelVersionMetrics = Effect.fn("ModelVersion.metrics")(
-  function*(modelName: string, version: number, options: SourceMetricsOptions = {}) {
-    yield* Effect.annotateCurrentSpan("determined.model.name", modelName)
-    yield* Effect.annotateCurrentSpan("determined.model_version.version", version)
-    const http = yield* DeterminedHttp
-    const response = yield* http.json({
-      method: "GET",
-      path: path`/api/v1/models/${modelName}/versions/${version}/metrics`,
-      query: sourceQuery(options),
-      notFound: { resource: "model version", id: `${modelName}/${version}` }
-    }, ReportsResponse)
-    return response.metrics.map(fromReport)
-  }
-)

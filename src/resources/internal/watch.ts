@@ -1,0 +1,343 @@
+/**
+ * Waiting and watching: polling the master on a `Schedule` instead of sleep loops.
+ *
+ * - `Experiment.awaitFirstTrial` and `Experiment.wait` are upstream's `await_first_trial` and `wait`, with a
+ *   timeout and typed endings (`ExperimentEnded`, `ExperimentPaused`, `WaitTimeout`).
+ * - `Trial.watch` is a stream of the snapshots of one trial that changed, ending after a terminal state.
+ * - `Experiment.watchTrials` is the same for every trial of an experiment from ONE paged list request per poll
+ *   (not one GET per trial), ending once the experiment has ended.
+ *
+ * Every snapshot seen is stored in the `ResourceCache` (as `reload` does), so `Trial.get` afterwards serves it.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as Errors from "../../DeterminedError.js"
+import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
+import * as Pagination from "../../services/Pagination.js"
+import * as ResourceCache from "../../services/ResourceCache.js"
+import * as ExperimentModels from "./models/experiment.js"
+import * as TrialModels from "./models/trial.js"
+
+type Trial = TrialModels.Trial
+type Experiment = ExperimentModels.Experiment
+
+/**
+ * How often to poll: a `Schedule` (its delays space the polls; when it ends, a wait fails with `WaitTimeout`
+ * and a watch stream ends), or `every` as a shorthand for `Schedule.spaced(every)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PollOptions {
+  readonly schedule?: Schedule.Schedule<unknown, unknown> | undefined
+  /** Shorthand for `schedule: Schedule.spaced(every)`. */
+  readonly every?: Duration.DurationInput | undefined
+}
+
+/**
+ * Options of the waits: the poll schedule and an overall timeout.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions extends PollOptions {
+  /** Give up with `WaitTimeout` after this long. No timeout by default (as upstream). */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/** The default poll period of `wait`, `watch` and `watchTrials`, as upstream's `wait(interval=5.0)`. @internal */
+export const defaultEvery = Duration.seconds(5)
+
+/** The default poll period of `awaitFirstTrial`. @internal */
+export const defaultAwaitEvery = Duration.seconds(1)
+
+const scheduleOf = (options: PollOptions, fallback: Duration.Duration): Schedule.Schedule<unknown, unknown> =>
+  options.schedule ?? Schedule.spaced(options.every ?? fallback)
+
+const trialKey = (id: number) => ResourceCache.key<Trial>("trial", id)
+const experimentKey = (id: number) => ResourceCache.key<Experiment>("experiment", id)
+
+const fetchExperiment = (id: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json(
+      { method: "GET", path: path`/api/v1/experiments/${id}`, notFound: { resource: "experiment", id } },
+      ExperimentModels.ExperimentResponse
+    )).pipe(Effect.map((r) => r.experiment))
+
+const fetchTrial = (id: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json(
+      { method: "GET", path: path`/api/v1/trials/${id}`, notFound: { resource: "trial", id } },
+      TrialModels.TrialResponse
+    )).pipe(Effect.map((r) => r.trial))
+
+const reloadExperiment = (id: number) =>
+  Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.refresh(experimentKey(id), fetchExperiment(id)))
+
+const trialsPage = (
+  id: number,
+  query: { readonly sortBy: string; readonly limit?: number | undefined }
+) =>
+(offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) =>
+    http.json({
+      method: "GET",
+      path: path`/api/v1/experiments/${id}/trials`,
+      query: { offset, limit: query.limit, sortBy: query.sortBy, orderBy: "ORDER_BY_ASC" },
+      notFound: { resource: "experiment", id }
+    }, TrialModels.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
+
+const storeTrials = (trials: ReadonlyArray<Trial>) =>
+  Effect.flatMap(
+    ResourceCache.ResourceCache,
+    (cache) => Effect.forEach(trials, (trial) => cache.set(trialKey(trial.id), trial), { discard: true })
+  )
+
+/**
+ * Poll `step` on `schedule` until it yields a value; the schedule ending, or `timeout`, is a `WaitTimeout`.
+ */
+const pollUntil = <A, E, R>(
+  step: Effect.Effect<Option.Option<A>, E, R>,
+  schedule: Schedule.Schedule<unknown, unknown>,
+  timeout: Duration.DurationInput | undefined,
+  onGiveUp: (timeoutMillis: number | undefined) => Errors.WaitTimeout
+): Effect.Effect<A, E | Errors.WaitTimeout, R> => {
+  const loop = Effect.gen(function*() {
+    const driver = yield* Schedule.driver(schedule)
+    while (true) {
+      const result = yield* step
+      if (Option.isSome(result)) return result.value
+      const more = yield* Effect.option(driver.next(undefined))
+      if (Option.isNone(more)) return yield* onGiveUp(undefined)
+    }
+  })
+  if (timeout === undefined) return loop
+  const millis = Duration.toMillis(timeout)
+  return Effect.timeoutFail(loop, { duration: timeout, onTimeout: () => onGiveUp(millis) })
+}
+
+const isExperimentEnded = (state: string) => ExperimentModels.experimentTerminalStates.has(state)
+
+/**
+ * Wait until the experiment has a trial and return the first one (by start time), as upstream's
+ * `await_first_trial`: each poll lists one trial, and reads the experiment only while there is none. Fails with
+ * `ExperimentEnded` when the experiment reaches a terminal state without a trial, and `WaitTimeout` after
+ * `timeout`. Polls every second by default.
+ *
+ * @since 0.1.0
+ * @category waiting
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const trial = Experiment.awaitFirstTrial(7, { timeout: "10 minutes" }).pipe(
+ *   Effect.catchTag("ExperimentEnded", (e) => Effect.dieMessage(`experiment ended ${e.state} without a trial`))
+ * )
+ */
+export const awaitFirstTrial = Effect.fn("Experiment.awaitFirstTrial")(
+  function*(id: number, options: WaitOptions = {}) {
+    yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+    const step = Effect.gen(function*() {
+      const page = yield* trialsPage(id, { sortBy: "SORT_BY_START_TIME", limit: 1 })(0)
+      const first = page.items[0]
+      if (first !== undefined) {
+        yield* storeTrials([first])
+        return Option.some(first)
+      }
+      const experiment = yield* reloadExperiment(id)
+      if (isExperimentEnded(experiment.state)) {
+        return yield* new Errors.ExperimentEnded({
+          experimentId: id,
+          state: experiment.state,
+          message: `experiment ${id} ended (${experiment.state}) before it had a trial`
+        })
+      }
+      return Option.none<Trial>()
+    })
+    return yield* pollUntil(
+      step,
+      scheduleOf(options, defaultAwaitEvery),
+      options.timeout,
+      (timeoutMillis) =>
+        new Errors.WaitTimeout({
+          resource: "experiment",
+          id: String(id),
+          waitingFor: "first trial",
+          ...(timeoutMillis === undefined ? {} : { timeoutMillis }),
+          message: timeoutMillis === undefined
+            ? `experiment ${id} had no trial when the poll schedule ended`
+            : `experiment ${id} had no trial within ${Duration.format(timeoutMillis)}`
+        })
+    )
+  }
+)
+
+/**
+ * The states `Experiment.wait` returns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EndState = "COMPLETED" | "CANCELED" | "ERROR" | "DELETED"
+
+/**
+ * Wait until the experiment reaches a terminal state (`COMPLETED`, `CANCELED`, `ERROR`, `DELETED`) and return
+ * it, as upstream's `wait`: one GET per poll, every 5 seconds by default, each stored in the cache. A `PAUSED`
+ * experiment would never end by itself: `wait` fails with `ExperimentPaused` instead of waiting forever
+ * (upstream raises `ValueError`). Stopping, deleting and queued states keep waiting. `WaitTimeout` after
+ * `timeout`.
+ *
+ * @since 0.1.0
+ * @category waiting
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const done = Experiment.wait(7, { every: "30 seconds", timeout: "2 hours" }).pipe(
+ *   Effect.map((state) => state === "COMPLETED")
+ * )
+ */
+export const wait = Effect.fn("Experiment.wait")(function*(id: number, options: WaitOptions = {}) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  const step = Effect.gen(function*() {
+    const experiment = yield* reloadExperiment(id)
+    if (isExperimentEnded(experiment.state)) return Option.some(experiment.state as EndState)
+    if (experiment.state === "PAUSED") {
+      return yield* new Errors.ExperimentPaused({
+        experimentId: id,
+        message: `experiment ${id} is paused: activate it to let it end`
+      })
+    }
+    return Option.none<EndState>()
+  })
+  return yield* pollUntil(
+    step,
+    scheduleOf(options, defaultEvery),
+    options.timeout,
+    (timeoutMillis) =>
+      new Errors.WaitTimeout({
+        resource: "experiment",
+        id: String(id),
+        waitingFor: "terminal state",
+        ...(timeoutMillis === undefined ? {} : { timeoutMillis }),
+        message: timeoutMillis === undefined
+          ? `experiment ${id} had not ended when the poll schedule ended`
+          : `experiment ${id} did not end within ${Duration.format(timeoutMillis)}`
+      })
+  )
+})
+
+/**
+ * What `watch` compares to decide that a snapshot changed: state, progress, restarts, end time, summary
+ * metrics, best and latest validation, best checkpoint, checkpoint count and runner state.
+ *
+ * @since 0.1.0
+ * @category watching
+ */
+export const fingerprint = (trial: Trial): string =>
+  JSON.stringify([
+    trial.state,
+    trial.totalBatchesProcessed,
+    trial.restarts,
+    trial.endTime?.getTime() ?? null,
+    trial.summaryMetrics,
+    trial.bestValidation,
+    trial.latestValidation,
+    trial.bestCheckpoint?.uuid ?? null,
+    trial.checkpointCount,
+    trial.runnerState
+  ])
+
+const isTrialEnded = (trial: Trial) => TrialModels.trialTerminalStates.has(trial.state)
+
+/**
+ * The snapshots of a trial that changed, polled every 5 seconds by default (one GET per poll, stored in the
+ * cache). The first poll is always emitted; the stream ends after the first snapshot in a terminal state
+ * (`COMPLETED`, `CANCELED`, `ERROR`), or when the schedule ends.
+ *
+ * @since 0.1.0
+ * @category watching
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * const final = Trial.watch(12, { every: "10 seconds" }).pipe(
+ *   Stream.tap((t) => Effect.log(`trial ${t.id}: ${t.state} at batch ${t.totalBatchesProcessed}`)),
+ *   Stream.runLast
+ * )
+ */
+export const watch = (
+  id: number,
+  options: PollOptions = {}
+): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp | ResourceCache.ResourceCache> =>
+  Stream.repeatEffectWithSchedule(
+    Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.refresh(trialKey(id), fetchTrial(id))),
+    scheduleOf(options, defaultEvery)
+  ).pipe(
+    Stream.changesWith((a, b) => fingerprint(a) === fingerprint(b)),
+    Stream.takeUntil(isTrialEnded),
+    Stream.withSpan("Trial.watch", { attributes: { "determined.trial.id": id } })
+  )
+
+/**
+ * Options of {@link watchTrials}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WatchTrialsOptions extends PollOptions {
+  /** Trials per list request; the master's default page is 100. */
+  readonly pageSize?: number | undefined
+}
+
+/**
+ * The snapshots of all trials of an experiment that changed, from one paged `GET /experiments/{id}/trials`
+ * per poll (every 5 seconds by default), never one GET per trial. Each poll emits, in id order, the trials that
+ * are new or changed since the previous poll and stores every row in the cache. While some trial is still
+ * running nothing else is requested; once all are ended the experiment is read too, and the stream ends after
+ * the first poll that sees it in a terminal state (`COMPLETED`, `CANCELED`, `ERROR`, `DELETED`).
+ *
+ * @since 0.1.0
+ * @category watching
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const progress = Experiment.watchTrials(7).pipe(
+ *   Stream.runForEach((t) => Effect.log(`trial ${t.id}: ${t.state}, batch ${t.totalBatchesProcessed}`))
+ * )
+ */
+export const watchTrials = (
+  id: number,
+  options: WatchTrialsOptions = {}
+): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp | ResourceCache.ResourceCache> =>
+  Stream.suspend(() => {
+    const seen = new Map<number, string>()
+    let allEnded = false
+    let experimentEnded = false
+    const poll = Effect.gen(function*() {
+      // Only when nothing runs any more is the experiment read: it ends after this poll if it has ended.
+      if (allEnded) experimentEnded = isExperimentEnded((yield* reloadExperiment(id)).state)
+      const trials = yield* Pagination.collect(trialsPage(id, { sortBy: "SORT_BY_ID", limit: options.pageSize }))
+      yield* storeTrials(trials)
+      const changed: Array<Trial> = []
+      for (const trial of trials) {
+        const print = fingerprint(trial)
+        if (seen.get(trial.id) !== print) {
+          seen.set(trial.id, print)
+          changed.push(trial)
+        }
+      }
+      allEnded = trials.every(isTrialEnded)
+      return changed
+    })
+    return Stream.repeatEffectWithSchedule(poll, scheduleOf(options, defaultEvery)).pipe(
+      Stream.takeUntil(() => experimentEnded),
+      Stream.flattenIterables
+    )
+  }).pipe(Stream.withSpan("Experiment.watchTrials", { attributes: { "determined.experiment.id": id } }))
