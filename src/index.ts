@@ -36,3 +36,11 @@ export * as ModelVersion from "./resources/ModelVersion.js"
 export * as Metrics from "./resources/Metrics.js"
 /** @since 0.1.0 */
 export * as EarlyStopping from "./resources/EarlyStopping.js"
+/** @since 0.1.0 */
+export * as Project from "./resources/Project.js"
+/** @since 0.1.0 */
+export * as User from "./resources/User.js"
+/** @since 0.1.0 */
+export * as ResourcePool from "./resources/ResourcePool.js"
+/** @since 0.1.0 */
+export * as Master from "./resources/Master.js"

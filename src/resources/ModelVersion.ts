@@ -14,6 +14,7 @@ import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
+import * as MetricsInternal from "./internal/metrics.js"
 import * as Models from "./internal/models/model.js"
 import * as Wire from "./internal/wire.js"
 
@@ -415,29 +416,33 @@ export {
   del as delete
 }
 
+const MetricsResponse = Schema.Struct({
+  metrics: Schema.optionalWith(
+    Schema.Array(Schema.Struct({
+      id: Wire.Int64,
+      trialId: Schema.Number,
+      trialRunId: Schema.Number,
+      totalBatches: Schema.Number,
+      endTime: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null }),
+      metrics: Schema.optionalWith(Schema.NullOr(Wire.JsonObjectSchema), { default: () => null }),
+      group: Schema.String
+    })),
+    { default: () => [], nullable: true }
+  )
+})
+
 /**
- * One metrics report of a trial that used a version's checkpoint (inference metrics).
+ * Options of {@link metrics}.
  *
  * @since 0.1.0
  * @category models
  */
-export class MetricsReport extends Schema.Class<MetricsReport>("effect-determined/ModelVersion/MetricsReport")({
-  id: Schema.Number,
-  trialId: Schema.Number,
-  trialRunId: Schema.Number,
-  /** Batches completed at the report (Python: `steps_completed`). */
-  totalBatches: Schema.Number,
-  endTime: Wire.Timestamp,
-  metrics: Schema.optionalWith(Wire.JsonObjectSchema, { default: () => ({}), nullable: true }),
-  group: Schema.String,
-  archived: Schema.optionalWith(Schema.Boolean, { default: () => false })
-}) {}
-
-const MetricsResponse = Schema.Struct({ metrics: Schema.Array(MetricsReport) })
+export type MetricsOptions = MetricsInternal.SourceMetricsOptions
 
 /**
- * Metrics reported by tasks that used this version's checkpoint (upstream `ModelVersion.iter_metrics`, with
- * `trialSourceInfoType=INFERENCE`), optionally of one group. A single request, not paginated.
+ * Metrics reported by trials that used this version's checkpoint, e.g. batch inference (upstream
+ * `ModelVersion.iter_metrics`, with `trialSourceInfoType=INFERENCE` unless told otherwise), optionally of one
+ * group, as `TrialMetrics` (the same shape as `Checkpoint.metrics`). A single request, not paginated.
  *
  * @since 0.1.0
  * @category operations
@@ -447,7 +452,7 @@ const MetricsResponse = Schema.Struct({ metrics: Schema.Array(MetricsReport) })
  * const reports = ModelVersion.metrics("mnist", 3, { group: "inference" })
  */
 export const metrics = Effect.fn("ModelVersion.metrics")(
-  function*(model: ModelRef, version: number, options: { readonly group?: string | undefined } = {}) {
+  function*(model: ModelRef, version: number, options: MetricsOptions = {}) {
     yield* Effect.annotateCurrentSpan("determined.model.id", model)
     yield* Effect.annotateCurrentSpan("determined.modelVersion.version", version)
     const http = yield* DeterminedHttp
@@ -455,9 +460,12 @@ export const metrics = Effect.fn("ModelVersion.metrics")(
     const r = yield* http.json({
       method: "GET",
       path: path`/api/v1/models/${segment}/versions/${version}/metrics`,
-      query: { trialSourceInfoType: "TRIAL_SOURCE_INFO_TYPE_INFERENCE", metricGroup: options.group },
+      query: {
+        trialSourceInfoType: `TRIAL_SOURCE_INFO_TYPE_${options.sourceType ?? "INFERENCE"}`,
+        metricGroup: options.group
+      },
       notFound: { resource: "modelVersion", id: versionId(model, version) }
     }, MetricsResponse)
-    return r.metrics
+    return r.metrics.map(MetricsInternal.fromReport)
   }
 )

@@ -11,6 +11,7 @@ import { DeterminedHttp } from "../../../services/DeterminedHttp.js"
 import * as Pagination from "../../../services/Pagination.js"
 import * as ResourceCache from "../../../services/ResourceCache.js"
 import * as Wire from "../wire.js"
+import { Checkpoint } from "./checkpoint.js"
 
 /**
  * An immutable snapshot of a registered model.
@@ -50,8 +51,8 @@ export class ModelVersion extends Schema.Class<ModelVersion>("effect-determined/
   /** Version number within the model: 1, 2, 3, ... */
   version: Schema.Number,
   model: Model,
-  /** The registered checkpoint, as the master sends it (free-form JSON: uuid, state, resources, training, ...). */
-  checkpoint: Schema.NullOr(Wire.JsonObjectSchema),
+  /** The registered checkpoint (Python: `checkpoint`), training metadata included. */
+  checkpoint: Schema.NullOr(Checkpoint),
   creationTime: Wire.Timestamp,
   lastUpdatedTime: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null }),
   name: Schema.optionalWith(Schema.String, { default: () => "" }),
@@ -72,8 +73,7 @@ export class ModelVersion extends Schema.Class<ModelVersion>("effect-determined/
   }
   /** UUID of the registered checkpoint. */
   get checkpointUuid(): string | undefined {
-    const uuid = this.checkpoint?.["uuid"]
-    return typeof uuid === "string" ? uuid : undefined
+    return this.checkpoint?.uuid
   }
 }
 
