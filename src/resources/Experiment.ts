@@ -14,15 +14,15 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import * as Errors from "../DeterminedError.js"
+import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/experiment.js"
+import * as Projects from "./internal/models/project.js"
 import type { Trial } from "./internal/models/trial.js"
 import { type TrialSortBy, TrialsResponse, type TrialState } from "./internal/models/trial.js"
 import * as Wire from "./internal/wire.js"
@@ -595,17 +595,9 @@ export type Destination =
   | { readonly projectId: number }
   | { readonly workspace: string; readonly project: string }
 
-const ProjectsResponse = Schema.Struct({
-  projects: Schema.optionalWith(
-    Schema.Array(Schema.Struct({ id: Schema.Number, name: Schema.String })),
-    { default: () => [], nullable: true }
-  ),
-  pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
-})
-
 /**
- * The id of the project named `project` in the workspace named `workspace` (exact names). Fails with
- * `NotFound{resource: "workspace" | "project"}` when either does not exist.
+ * The id of the project named `project` in the workspace named `workspace` (exact names, through the Workspace
+ * and Project lookups). Fails with `NotFound{resource: "workspace" | "project"}` when either does not exist.
  *
  * @since 0.1.0
  * @category operations
@@ -618,29 +610,7 @@ export const resolveProject = Effect.fn("Experiment.resolveProject")(function*(w
   yield* Effect.annotateCurrentSpan("determined.workspace.name", workspace)
   yield* Effect.annotateCurrentSpan("determined.project.name", project)
   const ws = yield* Workspace.getByName(workspace)
-  const http = yield* DeterminedHttp
-  const projectsPath = path`/api/v1/workspaces/${ws.id}/projects`
-  const projects = yield* Pagination.collect((offset) =>
-    http.json(
-      {
-        method: "GET",
-        path: projectsPath,
-        query: { offset, name: project },
-        notFound: { resource: "workspace", id: ws.id }
-      },
-      ProjectsResponse
-    ).pipe(Effect.map((r) => ({ items: r.projects, pagination: r.pagination })))
-  )
-  const found = projects.find((p) => p.name === project)
-  if (found === undefined) {
-    return yield* new Errors.NotFound({
-      method: "GET",
-      path: projectsPath,
-      resource: "project",
-      id: project,
-      message: `no project named ${JSON.stringify(project)} in workspace ${JSON.stringify(workspace)}`
-    })
-  }
+  const found = yield* Projects.projectByName(ws.id, project)
   return found.id
 })
 
@@ -853,3 +823,6 @@ export {
   /** @since 0.1.0 */
   type WatchTrialsOptions
 } from "./internal/watch.js"
+
+// creation from a model directory and code download (src/resources/internal/experimentCreate.ts)
+export { create, type CreateOptions, downloadCode } from "./internal/experimentCreate.js"

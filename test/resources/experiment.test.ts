@@ -71,7 +71,7 @@ const master = (r: Recorded): Response => {
   }
   if (r.path === "/api/v1/workspaces/3/projects") {
     return json({
-      projects: [{ id: 11, name: "vision-old" }, { id: 12, name: "vision" }],
+      projects: [{ id: 11, name: "vision-old", workspaceId: 3 }, { id: 12, name: "vision", workspaceId: 3 }],
       pagination: { offset: 0, limit: 0, startIndex: 0, endIndex: 2, total: 2 }
     })
   }
