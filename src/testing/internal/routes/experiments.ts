@@ -23,7 +23,7 @@ import type { Checkpoint, Experiment, ModelFile, Trial, User, World } from "../s
 import { isTerminalExperiment } from "../store.js"
 import { buildTgz, fileTree } from "../tgz.js"
 import { checkpointJson, experimentJson, jobSummaryJson, paginationJson, trialJson } from "../views.js"
-import type { Body } from "../wire.js"
+import type { Body, Query } from "../wire.js"
 import {
   compareBy,
   failedPrecondition,
@@ -243,7 +243,7 @@ const trialSortKey = (world: World, sortBy: string, metric: string) => (t: Trial
 }
 
 /** Sorting and filtering of checkpoint lists (experiment and trial). @internal */
-export const listCheckpoints = (world: World, ctx: { query: import("../wire.js").Query }, ckpts: Array<Checkpoint>) => {
+export const listCheckpoints = (world: World, ctx: { query: Query }, ckpts: Array<Checkpoint>) => {
   const q = ctx.query
   const hasAttr = q.has("sortByAttr")
   const hasMetric = q.has("sortByMetric")
@@ -352,7 +352,7 @@ const expSortKey = (world: World, sortBy: string) => (e: Experiment): number | s
   }
 }
 
-const intFilter = (q: import("../wire.js").Query, name: string): number | undefined =>
+const intFilter = (q: Query, name: string): number | undefined =>
   q.has(`experimentIdFilter.${name}`) ? q.int(`experimentIdFilter.${name}`) : undefined
 
 const patchBody = (b: Body) => b
