@@ -1,10 +1,9 @@
 /**
  * Models of the registry: named collections of checkpoints (their versions, see `ModelVersion`).
  *
- * A model is named by its name (a string) or its numeric id (a number), as upstream's `get_model(int_or_name)`.
- * The master reads an all-digit path segment as an id, so a model whose name is made only of digits is first
- * resolved to its id (one extra `GET /api/v1/models?name=`); upstream cannot reach such a model by name at all.
- * Snapshots are cached under both the name and the id.
+ * A model is named by its name (a string) or its numeric id (a number), as upstream's `get_model(int_or_name)`:
+ * the master reads an all-digit path segment as an id and refuses model names made only of digits (or with
+ * slashes), so the two never collide. Snapshots are cached under both the name and the id.
  *
  * @since 0.1.0
  */

@@ -6,8 +6,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Errors from "../../../DeterminedError.js"
-import { DeterminedHttp } from "../../../services/DeterminedHttp.js"
 import * as Pagination from "../../../services/Pagination.js"
 import * as ResourceCache from "../../../services/ResourceCache.js"
 import * as Wire from "../wire.js"
@@ -122,36 +120,11 @@ export const storeVersion = (v: ModelVersion) =>
   )
 
 /**
- * The `{modelName}` path segment for a model reference. The master reads an all-digit segment as an id, so a
- * model whose name is made only of digits is first resolved to its id (one `GET /api/v1/models?name=`).
+ * The `{modelName}` path segment for a model reference: the name, or the id as digits (the master reads an
+ * all-digit segment as an id, and refuses model names made only of digits, so the two never collide).
  * @internal
  */
-export const modelSegment = (
-  ref: ModelRef
-): Effect.Effect<string, Errors.HttpError, DeterminedHttp> => {
-  if (typeof ref === "number" || !/^\d+$/.test(ref)) return Effect.succeed(String(ref))
-  const page = (offset: number) =>
-    Effect.flatMap(
-      DeterminedHttp,
-      (http) => http.json({ method: "GET", path: "/api/v1/models", query: { offset, name: ref } }, ModelsPage)
-    ).pipe(
-      Effect.map((r) => ({ items: r.models, pagination: r.pagination }))
-    )
-  return Effect.flatMap(Pagination.collect(page), (models) => {
-    const found = models.find((m) => m.name === ref)
-    return found === undefined
-      ? Effect.fail(
-        new Errors.NotFound({
-          method: "GET",
-          path: "/api/v1/models",
-          resource: "model",
-          id: ref,
-          message: `no model named ${JSON.stringify(ref)}`
-        })
-      )
-      : Effect.succeed(String(found.id))
-  })
-}
+export const modelSegment = (ref: ModelRef): Effect.Effect<string> => Effect.succeed(String(ref))
 
 /** @internal */
 export const ModelResponse = Schema.Struct({ model: Model })
