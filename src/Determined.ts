@@ -4,12 +4,15 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as Path from "@effect/platform/Path"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InvalidConfiguration } from "./DeterminedError.js"
+import * as NodeFileSystem from "./internal/nodeFileSystem.js"
 import * as NodeHttpClient from "./internal/nodeHttpClient.js"
 import * as DeterminedConfig from "./services/DeterminedConfig.js"
 import * as DeterminedHttp from "./services/DeterminedHttp.js"
@@ -27,6 +30,8 @@ export type Services =
   | Session.Session
   | DeterminedHttp.DeterminedHttp
   | ResourceCache.ResourceCache
+  | FileSystem.FileSystem
+  | Path.Path
 
 /**
  * @since 0.1.0
@@ -40,12 +45,22 @@ export interface Options extends DeterminedConfig.Options {
 const cacheLayer = (options: Options) =>
   options.cache === false ? ResourceCache.layerDisabled : ResourceCache.layerMemory(options.cache ?? {})
 
+/**
+ * The local file system (`FileSystem` and `Path` of `@effect/platform`) for Node, used to read model
+ * directories and write downloads; included in every `Determined.layer*`. Provide your own (e.g.
+ * `NodeContext.layer` from `@effect/platform-node`) closer to the program to replace it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerNodePlatform: Layer.Layer<FileSystem.FileSystem | Path.Path> = NodeFileSystem.layer
+
 const stack = <E, R>(
   config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
   cache: Layer.Layer<ResourceCache.ResourceCache>
 ): Layer.Layer<Services, E, R | HttpClient.HttpClient> => {
   const session = Session.layer.pipe(Layer.provideMerge(config))
-  return DeterminedHttp.layer.pipe(Layer.provideMerge(session), Layer.merge(cache))
+  return DeterminedHttp.layer.pipe(Layer.provideMerge(session), Layer.merge(cache), Layer.merge(layerNodePlatform))
 }
 
 /**

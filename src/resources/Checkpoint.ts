@@ -259,3 +259,6 @@ export {
   /** @since 0.1.0 */
   type SourceMetricsOptions as MetricsOptions
 } from "./internal/metrics.js"
+
+// download through the master (src/resources/internal/checkpointDownload.ts)
+export { download, type DownloadOptions } from "./internal/checkpointDownload.js"

@@ -27,6 +27,7 @@ import { startServer } from "./internal/node.js"
 import type { Outcome } from "./internal/router.js"
 import { route } from "./internal/router.js"
 import { openSession } from "./internal/routes/auth.js"
+import { checkpointDownload } from "./internal/routes/checkpointDownload.js"
 import { routes } from "./internal/routes/index.js"
 import { seedExperiments, seedMetrics, seedTrialLogs } from "./internal/seed.js"
 import { advance, failTrial } from "./internal/simulation.js"
@@ -200,7 +201,7 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
           body: buildTgz(e.modelDefinition)
         }
       }
-      return undefined
+      return checkpointDownload(world, path, request)
     }
     const handle = (request: Request): Effect.Effect<Response> =>
       Effect.gen(function*() {

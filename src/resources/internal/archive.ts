@@ -239,18 +239,20 @@ const unpackInto = <E, R>(
   })
 
 /**
- * Extract a tar or tar.gz byte stream into `outputDir` atomically. Returns the absolute path of `outputDir`.
+ * Extract a tar or tar.gz byte stream into `outputDir` atomically. `finalize` runs on the extracted temporary
+ * directory before it is renamed into place. Returns the absolute path of `outputDir`.
  *
  * @internal
  */
-export const extract = <E, R>(
+export const extract = <E, R, E2 = never, R2 = never>(
   source: Stream.Stream<Uint8Array, E, R>,
   outputDir: string,
-  options: ExtractOptions = {}
+  options: ExtractOptions = {},
+  finalize?: (directory: string) => Effect.Effect<void, E2, R2>
 ): Effect.Effect<
   string,
-  E | Errors.UnsafeArchiveEntry | Errors.OutputDirError,
-  R | FileSystem.FileSystem | Path.Path
+  E | E2 | Errors.UnsafeArchiveEntry | Errors.OutputDirError,
+  R | R2 | FileSystem.FileSystem | Path.Path
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -283,6 +285,7 @@ export const extract = <E, R>(
     return yield* Effect.gen(function*() {
       yield* fs.chmod(temp, 0o755).pipe(Effect.mapError((e) => writeFailed(e.message)))
       yield* unpackInto(source, temp, options)
+      if (finalize !== undefined) yield* finalize(temp)
       if (Option.isSome(existing)) {
         yield* fs.remove(target).pipe(Effect.mapError((e) => writeFailed(e.message)))
       }
