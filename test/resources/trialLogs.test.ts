@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Stream } from "effect"
-import * as Trial from "../../src/resources/internal/trialLogs.js"
+import { Trial } from "effect-determined"
 import { driveClock, json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
 
 // A log server over mock HTTP: entries 1..n whose timestamps share milliseconds (3 per ms, microseconds apart),
