@@ -782,7 +782,8 @@ export const validationHistory = Effect.fn("Experiment.validationHistory")(funct
 })
 
 /**
- * The best searcher metric value any validation of the experiment reported, none before the first.
+ * The best searcher metric value any validation of the experiment reported, none before the first (the master
+ * answers that case with a 404 "no validations for experiment", which this maps to none).
  *
  * @since 0.1.0
  * @category searcher
@@ -803,6 +804,13 @@ export const bestSearcherValidationMetric = Effect.fn("Experiment.bestSearcherVa
         notFound: notFound(id)
       },
       Models.BestSearcherValidationMetricResponse
+    ).pipe(
+      // the master answers 404 "no validations for experiment" before the first validation (and 404
+      // "experiment ... not found" for an unknown id, which stays an error)
+      Effect.catchIf(
+        (e): e is Errors.NotFound => e._tag === "NotFound" && /no validations/i.test(e.message),
+        () => Effect.succeed({ metric: null })
+      )
     )
     return Option.fromNullable(r.metric)
   }

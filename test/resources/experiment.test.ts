@@ -1,10 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Stream } from "effect"
-import { Checkpoint, Experiment } from "effect-determined"
+import { Chunk, Effect, Exit, Option, Stream } from "effect"
+import { Checkpoint, Experiment, Workspace } from "effect-determined"
+import { LocalMaster } from "effect-determined/testing"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { advance, config, createExperiment, requests, resetRequests } from "./localHelpers.js"
 
 // Wire-level tests over a mock HTTP client: the exact requests each operation sends, and the cache rules.
-// Behaviour against a simulated master is tested in experiment.local.test.ts.
+// Behaviour against a simulated master: the LocalMaster suite below.
 
 const experimentJson = (id: number, extra: Record<string, unknown> = {}) => ({
   id,
@@ -312,4 +314,284 @@ describe("Experiment (wire)", () => {
         assert.strictEqual(best._tag, "None")
       })
     ))
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Against LocalMaster: the SDK over the in-process emulator, training simulated on the TestClock.
+
+const random = (maxTrials: number) =>
+  config({
+    searcher: {
+      name: "random",
+      metric: "validation_loss",
+      smaller_is_better: true,
+      max_trials: maxTrials,
+      max_length: { batches: 1000 }
+    },
+    hyperparameters: { lr: { type: "log", base: 10, minval: -4, maxval: -1 }, global_batch_size: 32 }
+  })
+
+const local = <A, E>(effect: Effect.Effect<A, E, any>) =>
+  (effect as Effect.Effect<A, E, never>).pipe(Effect.provide(LocalMaster.layer({ seed: 1 })))
+
+const nonDecreasing = (xs: ReadonlyArray<number | string>) => xs.every((x, i) => i === 0 || xs[i - 1]! <= x)
+const nonIncreasing = (xs: ReadonlyArray<number | string>) => xs.every((x, i) => i === 0 || xs[i - 1]! >= x)
+
+describe("Experiment against LocalMaster", () => {
+  it.effect("the seed's cache scenario: a held snapshot keeps its values while training goes on; reload is fresh", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment()
+      yield* advance("3 seconds")
+      const held = yield* Experiment.get(id)
+      const heldProgress = held.progress
+      assert.isTrue(heldProgress !== null && heldProgress > 0 && heldProgress < 1)
+      yield* advance("4 seconds")
+      yield* resetRequests
+      const cached = yield* Experiment.get(id)
+      assert.strictEqual(cached, held)
+      assert.strictEqual((yield* requests).length, 0)
+      const fresh = yield* Experiment.reload(id)
+      assert.isTrue(fresh.progress! > heldProgress!)
+      assert.strictEqual(held.progress, heldProgress)
+      assert.strictEqual(yield* Experiment.get(id), fresh)
+      assert.strictEqual((yield* requests).length, 1)
+    })))
+
+  it.effect("setters update a later cached get without a request", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment()
+      yield* Experiment.get(id)
+      yield* Experiment.setName(id, "renamed")
+      yield* Experiment.setDescription(id, "a description")
+      yield* Experiment.setNotes(id, "# notes")
+      yield* Experiment.setLabels(id, ["a", "b"])
+      assert.deepStrictEqual(yield* Experiment.addLabel(id, "c"), ["a", "b", "c"])
+      assert.deepStrictEqual(yield* Experiment.removeLabel(id, "a"), ["b", "c"])
+      yield* resetRequests
+      const cached = yield* Experiment.get(id)
+      assert.strictEqual((yield* requests).length, 0)
+      assert.strictEqual(cached.name, "renamed")
+      assert.strictEqual(cached.description, "a description")
+      assert.strictEqual(cached.notes, "# notes")
+      assert.deepStrictEqual([...cached.labels].sort(), ["b", "c"])
+      const fresh = yield* Experiment.reload(id)
+      assert.strictEqual(fresh.name, "renamed")
+      assert.strictEqual(fresh.notes, "# notes")
+      assert.deepStrictEqual([...fresh.labels].sort(), ["b", "c"])
+      const blank = yield* Effect.flip(Experiment.setName(id, "  "))
+      assert.strictEqual(blank._tag, "InvalidRequest")
+    })))
+
+  it.effect("100 kills by id: 100 POSTs, 0 GETs", () =>
+    local(Effect.gen(function*() {
+      const ids = yield* Effect.forEach(Array.from({ length: 100 }), () => createExperiment())
+      yield* resetRequests
+      yield* Effect.forEach(ids, Experiment.kill, { discard: true })
+      const rs = yield* requests
+      assert.strictEqual(rs.length, 100)
+      assert.strictEqual(rs.filter((r) => r.method === "GET").length, 0)
+      yield* advance("2 seconds")
+      const states = yield* Effect.forEach(ids.slice(0, 3), Experiment.get)
+      assert.deepStrictEqual(states.map((e) => e.state), ["CANCELED", "CANCELED", "CANCELED"])
+    })))
+
+  it.effect("pause, activate, cancel, archive, unarchive, delete", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment()
+      yield* advance("2 seconds")
+      yield* Experiment.pause(id)
+      assert.strictEqual((yield* Experiment.get(id)).state, "PAUSED")
+      yield* Experiment.activate(id)
+      assert.include(["ACTIVE", "QUEUED", "PULLING", "STARTING", "RUNNING"], (yield* Experiment.get(id)).state)
+      const notEnded = yield* Effect.flip(Experiment.archive(id))
+      assert.strictEqual(notEnded._tag, "InvalidRequest")
+      yield* Experiment.cancel(id)
+      yield* advance("3 seconds")
+      assert.strictEqual((yield* Experiment.get(id)).state, "CANCELED")
+      yield* Experiment.archive(id)
+      yield* resetRequests
+      assert.isTrue((yield* Experiment.get(id)).archived)
+      assert.strictEqual((yield* requests).length, 0)
+      assert.isTrue((yield* Experiment.reload(id)).archived)
+      yield* Experiment.unarchive(id)
+      assert.isFalse((yield* Experiment.get(id)).archived)
+      yield* Experiment.delete(id)
+      assert.include(["DELETING", "DELETED"], (yield* Experiment.get(id)).state)
+      yield* advance("2 seconds")
+      const gone = yield* Effect.flip(Experiment.reload(id))
+      assert.strictEqual(gone._tag, "NotFound")
+    })))
+
+  it.effect("404s are NotFound with resource and id", () =>
+    local(Effect.gen(function*() {
+      for (
+        const op of [
+          Experiment.get,
+          Experiment.kill,
+          Experiment.pause,
+          (id: number) => Experiment.setName(id, "x"),
+          (id: number) => Experiment.listTrials(id),
+          (id: number) => Experiment.listCheckpoints(id)
+        ]
+      ) {
+        const error = yield* Effect.flip(op(4242))
+        assert.strictEqual(error._tag, "NotFound")
+        if (error._tag === "NotFound") {
+          assert.strictEqual(error.resource, "experiment")
+          assert.strictEqual(error.id, "4242")
+        }
+      }
+      const project = yield* Effect.flip(Experiment.list({ projectId: 999 }))
+      assert.strictEqual(project._tag, "NotFound")
+      if (project._tag === "NotFound") assert.strictEqual(project.resource, "project")
+    })))
+
+  it.effect("pagination of 1,000 experiments in pages", () =>
+    Effect.gen(function*() {
+      const master = yield* LocalMaster.LocalMaster
+      const seeded = yield* master.seedExperiments(1000, { withTrials: false, labels: ["bulk"] })
+      yield* resetRequests
+      const all = yield* Experiment.list({ labels: ["bulk"] })
+      assert.deepStrictEqual(all.map((e) => e.id), [...seeded].sort((a, b) => a - b))
+      const rs = yield* requests
+      assert.deepStrictEqual(rs.map((r) => new URLSearchParams(r.query).get("offset")), [
+        "0",
+        "100",
+        "200",
+        "300",
+        "400",
+        "500",
+        "600",
+        "700",
+        "800",
+        "900"
+      ])
+      yield* resetRequests
+      const big = yield* Experiment.list({ pageSize: 250, sortBy: "ID", orderBy: "desc" })
+      assert.strictEqual(big.length, 1000)
+      assert.isTrue(nonIncreasing(big.map((e) => e.id)))
+      assert.strictEqual((yield* requests).length, 4)
+      yield* resetRequests
+      const first = yield* Experiment.stream({ pageSize: 100 }).pipe(Stream.take(150), Stream.runCollect)
+      assert.strictEqual(Chunk.size(first), 150)
+      assert.isAtMost((yield* requests).length, 3)
+      const filtered = yield* Experiment.list({ experimentIdFilter: { gt: seeded[0]!, lte: seeded[9]! } })
+      assert.strictEqual(filtered.length, 9)
+    }).pipe(local))
+
+  it.effect("list filters: name, states, archived, users, experiment ids", () =>
+    local(Effect.gen(function*() {
+      const a = yield* createExperiment(config({ name: "alpha-run" }))
+      const b = yield* createExperiment(config({ name: "beta-run" }))
+      yield* Experiment.kill(b)
+      yield* advance("2 seconds")
+      assert.deepStrictEqual((yield* Experiment.list({ name: "ALPHA" })).map((e) => e.id), [a])
+      assert.deepStrictEqual((yield* Experiment.list({ states: ["CANCELED"] })).map((e) => e.id), [b])
+      assert.deepStrictEqual((yield* Experiment.list({ states: ["ACTIVE"] })).map((e) => e.id), [a])
+      assert.deepStrictEqual((yield* Experiment.list({ experimentIds: [b] })).map((e) => e.id), [b])
+      assert.strictEqual((yield* Experiment.list({ users: ["determined"] })).length, 2)
+      assert.strictEqual((yield* Experiment.list({ users: ["admin"] })).length, 0)
+      yield* Experiment.archive(b)
+      assert.deepStrictEqual((yield* Experiment.list({ archived: true })).map((e) => e.id), [b])
+      const rows = yield* Experiment.list({ showTrialData: true, experimentIds: [a] })
+      assert.strictEqual(rows[0]?.id, a)
+    })))
+
+  it.effect("moveToProject by workspace and project names, and by project id", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment()
+      const ws = yield* Workspace.create("research")
+      const project = yield* Workspace.createProject(ws.id, "vision")
+      yield* Experiment.get(id)
+      yield* Experiment.moveToProject(id, { workspace: "research", project: "vision" })
+      const moved = yield* Experiment.get(id)
+      assert.strictEqual(moved.projectId, project.id)
+      assert.strictEqual(moved.workspaceId, ws.id)
+      assert.strictEqual(moved.workspaceName, "research")
+      yield* Experiment.moveToProject(id, { projectId: 1 })
+      assert.strictEqual((yield* Experiment.get(id)).projectId, 1)
+      const missing = yield* Effect.flip(Experiment.moveToProject(id, { workspace: "research", project: "nope" }))
+      assert.strictEqual(missing._tag, "NotFound")
+      if (missing._tag === "NotFound") assert.strictEqual(missing.resource, "project")
+      const noWs = yield* Effect.flip(Experiment.moveToProject(id, { workspace: "nope", project: "vision" }))
+      if (noWs._tag === "NotFound") assert.strictEqual(noWs.resource, "workspace")
+    })))
+
+  it.effect("listTrials / streamTrials with sort, order, states and page size", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment(random(3))
+      yield* advance("2 seconds")
+      const byIdDesc = yield* Experiment.listTrials(id, { sortBy: "ID", orderBy: "desc" })
+      assert.strictEqual(byIdDesc.length, 3)
+      assert.isTrue(nonIncreasing(byIdDesc.map((t) => t.id)))
+      assert.strictEqual((yield* Experiment.listTrials(id, { states: ["COMPLETED"] })).length, 0)
+      yield* advance("20 seconds")
+      assert.strictEqual((yield* Experiment.listTrials(id, { states: ["COMPLETED"] })).length, 3)
+      const best = yield* Experiment.listTrials(id, { sortBy: "BEST_VALIDATION_METRIC", orderBy: "asc" })
+      assert.isTrue(
+        nonDecreasing(best.map((t) => t.bestValidation?.metrics?.avgMetrics?.["validation_loss"] as number))
+      )
+      yield* resetRequests
+      const paged = yield* Experiment.listTrials(id, { pageSize: 1 })
+      assert.deepStrictEqual(paged.map((t) => t.id), [...paged.map((t) => t.id)].sort((a, b) => a - b))
+      assert.strictEqual((yield* requests).length, 3)
+      yield* resetRequests
+      const one = yield* Experiment.streamTrials(id, { pageSize: 1 }).pipe(Stream.take(1), Stream.runCollect)
+      assert.strictEqual(Chunk.size(one), 1)
+      assert.isAtMost((yield* requests).length, 2)
+    })))
+
+  it.effect("listCheckpoints sorted by a metric name and by each CheckpointSortBy", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment(random(3))
+      yield* advance("30 seconds")
+      const all = yield* Experiment.listCheckpoints(id)
+      assert.isAbove(all.length, 2)
+      assert.isTrue(all.every((c) => c.state === "COMPLETED"))
+      // default: searcher metric, best first (smaller is better)
+      assert.isTrue(nonDecreasing(all.map((c) => c.training!.searcherMetric!)))
+      const loss = (c: Checkpoint.Checkpoint) =>
+        c.training?.validationMetrics?.avgMetrics?.["validation_loss"] as number
+      const byLoss = yield* Experiment.listCheckpoints(id, { sortBy: "validation_loss", orderBy: "asc" })
+      assert.isTrue(nonDecreasing(byLoss.map(loss)))
+      const byAccuracy = yield* Experiment.listCheckpoints(id, { sortBy: "accuracy", orderBy: "desc" })
+      assert.isTrue(
+        nonIncreasing(byAccuracy.map((c) => c.training?.validationMetrics?.avgMetrics?.["accuracy"] as number))
+      )
+      const check: Record<Checkpoint.CheckpointSortBy, (cs: ReadonlyArray<Checkpoint.Checkpoint>) => boolean> = {
+        UUID: (cs) => nonDecreasing(cs.map((c) => c.uuid)),
+        TRIAL_ID: (cs) => nonDecreasing(cs.map((c) => c.trialId!)),
+        BATCH_NUMBER: (cs) => nonDecreasing(cs.map((c) => c.metadata["steps_completed"] as number)),
+        END_TIME: (cs) => nonDecreasing(cs.map((c) => c.reportTime!.getTime())),
+        STATE: (cs) => cs.every((c) => c.state === "COMPLETED"),
+        SEARCHER_METRIC: (cs) => nonDecreasing(cs.map((c) => c.training!.searcherMetric!))
+      }
+      for (const sortBy of Object.values(Checkpoint.CheckpointSortBy)) {
+        const asc = yield* Experiment.listCheckpoints(id, { sortBy, orderBy: "asc" })
+        assert.strictEqual(asc.length, all.length, sortBy)
+        assert.isTrue(check[sortBy](asc), `${sortBy} asc`)
+        const desc = yield* Experiment.listCheckpoints(id, { sortBy, orderBy: "desc" })
+        assert.isTrue(check[sortBy]([...desc].reverse()), `${sortBy} desc`)
+      }
+      yield* resetRequests
+      const top = yield* Experiment.listCheckpoints(id, { sortBy: "validation_loss", orderBy: "asc", maxResults: 1 })
+      assert.deepStrictEqual(top.map((c) => c.uuid), [byLoss[0]!.uuid])
+      assert.strictEqual((yield* requests).length, 1)
+      const everyState = yield* Experiment.listCheckpoints(id, { states: [] })
+      assert.isAbove(everyState.length, all.length)
+    })))
+
+  it.effect("getConfig, validationHistory, bestSearcherValidationMetric, pachydermConfig", () =>
+    local(Effect.gen(function*() {
+      const id = yield* createExperiment(random(2))
+      assert.strictEqual(Option.isNone(yield* Experiment.bestSearcherValidationMetric(id)), true)
+      yield* advance("30 seconds")
+      const cfg = yield* Experiment.getConfig(id)
+      assert.strictEqual((cfg["searcher"] as any).metric, "validation_loss")
+      const history = yield* Experiment.validationHistory(id)
+      assert.isAbove(history.length, 0)
+      const best = yield* Experiment.bestSearcherValidationMetric(id)
+      assert.strictEqual(Option.getOrThrow(best), Math.min(...history.map((h) => h.searcherMetric)))
+      assert.isTrue(Option.isNone(yield* Experiment.pachydermConfig(id)))
+    })))
 })
