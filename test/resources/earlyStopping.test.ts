@@ -1,0 +1,151 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Option, Schema, Stream } from "effect"
+import { DeterminedHttp, EarlyStopping, Experiment, Trial } from "effect-determined"
+import { LocalMaster } from "effect-determined/testing"
+import { driveClock } from "../utils/mockHttp.js"
+
+const loss = { metric: "validation_loss", smallerIsBetter: true, patience: 3 } as const
+
+describe("EarlyStopping.shouldStop (pure)", () => {
+  it("stops once the best is `patience` validations behind", () => {
+    assert.isFalse(EarlyStopping.shouldStop([], loss))
+    assert.isFalse(EarlyStopping.shouldStop([1], loss))
+    assert.isFalse(EarlyStopping.shouldStop([1, 0.9, 0.8, 0.7], loss))
+    assert.isFalse(EarlyStopping.shouldStop([1, 0.5, 0.6, 0.7], loss))
+    assert.isTrue(EarlyStopping.shouldStop([1, 0.5, 0.6, 0.7, 0.55], loss))
+    // equal is not an improvement
+    assert.isTrue(EarlyStopping.shouldStop([0.5, 0.5, 0.5, 0.5], loss))
+    // a late improvement resets the count
+    assert.isFalse(EarlyStopping.shouldStop([1, 0.5, 0.6, 0.7, 0.4], loss))
+  })
+
+  it("follows the direction", () => {
+    const acc = { metric: "accuracy", smallerIsBetter: false, patience: 2 }
+    assert.isFalse(EarlyStopping.shouldStop([0.1, 0.2, 0.3], acc))
+    assert.isTrue(EarlyStopping.shouldStop([0.1, 0.3, 0.2, 0.25], acc))
+  })
+
+  it("minDelta: small improvements do not count", () => {
+    const options = { ...loss, patience: 2, minDelta: 0.05 }
+    assert.isTrue(EarlyStopping.shouldStop([1, 0.99, 0.98], options))
+    assert.isFalse(EarlyStopping.shouldStop([1, 0.99, 0.9], options))
+  })
+
+  it("non-finite values never improve; patience is at least 1", () => {
+    assert.isTrue(EarlyStopping.shouldStop([1, Number.NaN, Number.POSITIVE_INFINITY, Number.NaN], loss))
+    assert.isFalse(EarlyStopping.shouldStop([Number.NaN, Number.NaN], loss))
+    assert.isTrue(EarlyStopping.shouldStop([1, 2], { ...loss, patience: 0 }))
+  })
+
+  it("observing every validation's (best so far, count) decides as shouldStop on the sequence", () => {
+    // deterministic pseudo-random sequences
+    let seed = 7
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    for (let run = 0; run < 200; run++) {
+      const options = { ...loss, patience: 1 + (run % 5), minDelta: run % 3 === 0 ? 0.01 : 0 }
+      const history = Array.from({ length: 30 }, (_, i) => 1 / (1 + i * rand()) + rand() * 0.2)
+      let progress = Option.none<EarlyStopping.Progress>()
+      let best = Number.POSITIVE_INFINITY
+      for (let k = 1; k <= history.length; k++) {
+        best = Math.min(best, history[k - 1]!)
+        const next = EarlyStopping.observe(progress, { best, count: k }, options)
+        progress = Option.some(next)
+        assert.strictEqual(
+          EarlyStopping.isStalled(next, options),
+          EarlyStopping.shouldStop(history.slice(0, k), options)
+        )
+      }
+    }
+  })
+})
+
+const create = (cfg: Record<string, unknown>) =>
+  Effect.flatMap(DeterminedHttp.DeterminedHttp, (http) =>
+    http.json(
+      { method: "POST", path: "/api/v1/experiments", body: { config: JSON.stringify(cfg), activate: true } },
+      Schema.Struct({ experiment: Schema.Struct({ id: Schema.Number }) })
+    )).pipe(Effect.map((r) => r.experiment.id))
+
+describe("EarlyStopping.killWhenStalled against LocalMaster", () => {
+  it.effect("kills exactly the trials the pure function says, when it says", () =>
+    Effect.gen(function*() {
+      const experimentId = yield* create({
+        name: "early stopping",
+        entrypoint: "model_def:Trial",
+        searcher: {
+          name: "random",
+          metric: "validation_loss",
+          smaller_is_better: true,
+          max_trials: 12,
+          max_concurrent_trials: 12,
+          max_length: { batches: 3000 }
+        },
+        hyperparameters: {
+          learning_rate: { type: "log", base: 10, minval: -5, maxval: 0 },
+          global_batch_size: 32
+        },
+        min_validation_period: { batches: 100 }
+      })
+      const killed = new Map<number, number>()
+      const fiber = yield* Experiment.watchTrials(experimentId, { every: "250 millis" }).pipe(
+        EarlyStopping.killWhenStalled({
+          ...loss,
+          onKill: (trial, progress) => Effect.sync(() => killed.set(trial.id, progress.count))
+        }),
+        Stream.runCollect,
+        Effect.fork
+      )
+      const snapshots = Chunk.toReadonlyArray(yield* driveClock(fiber, "125 millis"))
+      const trialIds = [...new Set(snapshots.map((t) => t.id))]
+      assert.strictEqual(trialIds.length, 12)
+      assert.isAbove(killed.size, 0)
+      assert.isBelow(killed.size, 12)
+      for (const id of trialIds) {
+        const history = Chunk.toReadonlyArray(yield* Stream.runCollect(Trial.metrics(id, { group: "validation" })))
+          .map((r) => r.metrics.validation_loss as number)
+        const at = killed.get(id)
+        if (at === undefined) {
+          // never stalled at any point of its whole run
+          for (let k = 1; k <= history.length; k++) {
+            assert.isFalse(EarlyStopping.shouldStop(history.slice(0, k), loss), `trial ${id} at ${k}`)
+          }
+          assert.strictEqual((yield* Trial.get(id)).state, "COMPLETED")
+        } else {
+          // killed at the first validation where the pure function says stop
+          assert.isTrue(EarlyStopping.shouldStop(history.slice(0, at), loss), `trial ${id} killed at ${at}`)
+          assert.isFalse(EarlyStopping.shouldStop(history.slice(0, at - 1), loss), `trial ${id} before ${at}`)
+          assert.strictEqual((yield* Trial.get(id)).state, "CANCELED")
+        }
+      }
+      const kills = (yield* (yield* LocalMaster.LocalMaster).requests).filter((r) => r.path.endsWith("/kill"))
+      assert.strictEqual(kills.length, killed.size)
+    }).pipe(Effect.provide(LocalMaster.layer({ seed: 12 }))))
+
+  it.effect("with Trial.watch: passes snapshots through and the watch ends when the killed trial is CANCELED", () =>
+    Effect.gen(function*() {
+      const experimentId = yield* create({
+        name: "one",
+        entrypoint: "model_def:Trial",
+        searcher: { name: "single", metric: "validation_loss", max_length: { batches: 5000 } },
+        // a learning rate that plateaus
+        hyperparameters: { learning_rate: 0.9, global_batch_size: 32 },
+        min_validation_period: { batches: 100 }
+      })
+      const first = yield* driveClock(yield* Effect.fork(Experiment.awaitFirstTrial(experimentId)))
+      const last = yield* driveClock(
+        yield* Effect.fork(
+          Trial.watch(first.id, { every: "250 millis" }).pipe(
+            EarlyStopping.killWhenStalled({ ...loss, patience: 2 }),
+            Stream.runLast
+          )
+        ),
+        "125 millis"
+      )
+      const final = Option.getOrThrow(last)
+      const history = Chunk.toReadonlyArray(yield* Stream.runCollect(Trial.metrics(first.id, { group: "validation" })))
+      // the plateau was caught: killed, the watch ended with the CANCELED snapshot
+      assert.strictEqual(final.state, "CANCELED")
+      const values = history.map((r) => r.metrics.validation_loss as number)
+      assert.isTrue(EarlyStopping.shouldStop(values, { ...loss, patience: 2 }))
+    }).pipe(Effect.provide(LocalMaster.layer({ seed: 13 }))))
+})
