@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { Checkpoint } from "effect-determined"
+import { Effect, Option } from "effect"
+import { Checkpoint, Experiment } from "effect-determined"
+import { LocalMaster } from "effect-determined/testing"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { advance, createExperiment, requests, resetRequests } from "./localHelpers.js"
 
-// Wire-level tests over a mock HTTP client. Behaviour against a simulated master: checkpoint.local.test.ts.
+// Wire-level tests over a mock HTTP client, then behaviour against LocalMaster.
 
 const makeMaster = () => {
   // the server's metadata, changed behind the client's back by "another writer"
@@ -111,4 +113,88 @@ describe("Checkpoint (wire)", () => {
         }
       })
     ))
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Against LocalMaster
+
+const local = <A, E>(effect: Effect.Effect<A, E, any>) =>
+  (effect as Effect.Effect<A, E, never>).pipe(Effect.provide(LocalMaster.layer({ seed: 3 })))
+
+// an experiment that trained to its end, and its best checkpoint (kept by garbage collection)
+const trainedCheckpoint = Effect.gen(function*() {
+  const expId = yield* createExperiment()
+  yield* advance("30 seconds")
+  const [best] = yield* Experiment.listCheckpoints(expId, { maxResults: 1 })
+  return best!
+})
+
+describe("Checkpoint against LocalMaster", () => {
+  it.effect("get, reload, and every field of the record", () =>
+    local(Effect.gen(function*() {
+      const listed = yield* trainedCheckpoint
+      const c = yield* Checkpoint.get(listed.uuid)
+      assert.strictEqual(c.state, "COMPLETED")
+      assert.isTrue(c.taskId.length > 0)
+      assert.isNotNull(c.allocationId)
+      assert.instanceOf(c.reportTime, Date)
+      assert.isTrue(Object.values(c.resources).every((n) => typeof n === "number"))
+      assert.isNumber(c.metadata["steps_completed"])
+      assert.isNotNull(c.training?.experimentConfig)
+      assert.isNumber(c.training?.searcherMetric)
+      assert.strictEqual(c.training?.trialId, c.trialId)
+      yield* resetRequests
+      assert.strictEqual(yield* Checkpoint.get(listed.uuid), c)
+      assert.strictEqual((yield* requests).length, 0)
+      const fresh = yield* Checkpoint.reload(listed.uuid)
+      assert.deepStrictEqual(fresh.metadata, c.metadata)
+      assert.isTrue(Option.isNone(yield* Checkpoint.pachydermCommit(listed.uuid)))
+    })))
+
+  it.effect("addMetadata / removeMetadata: read-modify-write on fresh metadata, answer cached", () =>
+    local(Effect.gen(function*() {
+      const { uuid } = yield* trainedCheckpoint
+      const held = yield* Checkpoint.get(uuid)
+      const added = yield* Checkpoint.addMetadata(uuid, { promoted: true, owner: { team: "vision" } })
+      assert.strictEqual(added.metadata["promoted"], true)
+      assert.strictEqual(added.metadata["steps_completed"], held.metadata["steps_completed"])
+      assert.isUndefined(held.metadata["promoted"])
+      yield* resetRequests
+      assert.strictEqual(yield* Checkpoint.get(uuid), added)
+      assert.strictEqual((yield* requests).length, 0)
+      const removed = yield* Checkpoint.removeMetadata(uuid, ["promoted"])
+      assert.deepStrictEqual(removed.metadata["owner"], { team: "vision" })
+      assert.isUndefined(removed.metadata["promoted"])
+      assert.deepStrictEqual((yield* Checkpoint.reload(uuid)).metadata, removed.metadata)
+    })))
+
+  it.effect("removeFiles deletes matching files (PARTIALLY_DELETED); delete ends DELETED", () =>
+    local(Effect.gen(function*() {
+      const { uuid } = yield* trainedCheckpoint
+      const before = yield* Checkpoint.get(uuid)
+      assert.isDefined(before.resources["state_dict.pth"])
+      yield* Checkpoint.removeFiles(uuid, ["*.pth"])
+      yield* advance("2 seconds")
+      const partial = yield* Checkpoint.get(uuid)
+      assert.strictEqual(partial.state, "PARTIALLY_DELETED")
+      assert.isUndefined(partial.resources["state_dict.pth"])
+      assert.isBelow(partial.size, before.size)
+      yield* Checkpoint.delete(uuid)
+      yield* advance("2 seconds")
+      const deleted = yield* Checkpoint.get(uuid)
+      assert.strictEqual(deleted.state, "DELETED")
+    })))
+
+  it.effect("404 is NotFound{checkpoint, uuid}", () =>
+    local(Effect.gen(function*() {
+      const uuid = "00000000-0000-4000-8000-000000000000"
+      for (const op of [Checkpoint.get, (u: string) => Checkpoint.addMetadata(u, { a: 1 })]) {
+        const error = yield* Effect.flip(op(uuid))
+        assert.strictEqual(error._tag, "NotFound")
+        if (error._tag === "NotFound") {
+          assert.strictEqual(error.resource, "checkpoint")
+          assert.strictEqual(error.id, uuid)
+        }
+      }
+    })))
 })
