@@ -9,7 +9,7 @@
  *   npm run demo -- --learning-rates 0.001,0.003,0.01 --patience 3 --report out/report.html
  *   DET_MASTER=https://det.example.com DET_USER=alice DET_PASS=... npm run demo
  */
-import { Console, Duration, Effect } from "effect"
+import { Console, Duration, Effect, Logger } from "effect"
 import * as Options from "./hp-search/options.js"
 import * as Progress from "./hp-search/progress.js"
 import * as Report from "./hp-search/report.js"
@@ -44,7 +44,11 @@ const main = (cli: Options.CliOptions) =>
       pollEvery: embedded ? Duration.millis(100) : Duration.seconds(5),
       onProgress: view.update,
       onLog: cli.quiet ? undefined : (lr, trialId, line) => view.log(`[trial ${trialId} lr=${lr}] ${line.trimEnd()}`)
-    }).pipe(Effect.ensuring(view.close))
+    }).pipe(
+      // Effect's log lines (e.g. the early-stopping helper's) go through the view, so they do not tear it
+      Effect.provide(Logger.replace(Logger.defaultLogger, view.logger)),
+      Effect.ensuring(view.close)
+    )
     yield* Console.log("")
     yield* Console.log(Report.renderText(summary))
     const file = yield* Report.writeReport(summary, cli.report)
@@ -64,5 +68,5 @@ const cli = (() => {
 if (cli.help) {
   process.stdout.write(Options.usage)
 } else {
-  runMain(main(cli))
+  runMain(main(cli), { disablePrettyLogger: true })
 }

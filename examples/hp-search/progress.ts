@@ -3,19 +3,22 @@
  * not). On a TTY the block of lines is redrawn in place with ANSI escapes and log lines scroll above it; anywhere
  * else (CI, a pipe, a file) each trial's line is printed again only when it changed.
  */
-import { Effect, SynchronizedRef } from "effect"
+import { Effect, Logger } from "effect"
 import type { TrialProgress } from "./search.js"
 
 /** Where the view writes, and whether it may redraw in place. */
 export interface Terminal {
   readonly write: (text: string) => void
   readonly isTTY: boolean
+  /** Width of the terminal; block lines are cut to it so that redrawing in place never miscounts lines. */
+  readonly columns?: () => number | undefined
 }
 
 /** The process's stdout. */
 export const stdout: Terminal = {
   write: (text) => void process.stdout.write(text),
-  isTTY: process.stdout.isTTY === true
+  isTTY: process.stdout.isTTY === true,
+  columns: () => process.stdout.columns
 }
 
 /** A terminal that keeps what is written, for tests. */
@@ -28,6 +31,8 @@ export const memory = (isTTY = false): Terminal & { readonly output: () => strin
 export interface ProgressView {
   readonly update: (row: TrialProgress) => Effect.Effect<void>
   readonly log: (line: string) => Effect.Effect<void>
+  /** A logger that prints `Effect.log*` lines through the view (above the block on a TTY). */
+  readonly logger: Logger.Logger<unknown, void>
   /** Leave the last state on screen (the block stays where it is; later output goes below it). */
   readonly close: Effect.Effect<void>
 }
@@ -50,18 +55,13 @@ export const formatRow = (row: TrialProgress, metric: string, maxBatches: number
   return parts.join("  ")
 }
 
-interface State {
-  readonly order: ReadonlyArray<number>
-  readonly rows: ReadonlyMap<number, TrialProgress>
-  readonly printed: ReadonlyMap<number, string>
-  readonly drawn: number
-}
-
 const CLEAR_LINE = "\x1b[2K"
 const up = (n: number) => (n > 0 ? `\x1b[${n}F` : "")
 
 /**
- * A progress view over `terminal` for the trials of `learningRates` (one line each, in that order).
+ * A progress view over `terminal` for the trials of `learningRates` (one line each, in that order). Its state
+ * lives in the closure and every change is one synchronous write, so updates from concurrent fibers (and the
+ * logger, which must be synchronous) never interleave.
  */
 export const make = (options: {
   readonly terminal: Terminal
@@ -69,45 +69,49 @@ export const make = (options: {
   readonly metric: string
   readonly maxBatches: number
 }): Effect.Effect<ProgressView> =>
-  Effect.gen(function*() {
+  Effect.sync(() => {
     const { maxBatches, metric, terminal } = options
-    const ref = yield* SynchronizedRef.make<State>({
-      order: options.learningRates,
-      rows: new Map(),
-      printed: new Map(),
-      drawn: 0
-    })
-    const lines = (s: State) =>
-      s.order.flatMap((lr) => {
-        const row = s.rows.get(lr)
+    const rows = new Map<number, TrialProgress>()
+    const printed = new Map<number, string>()
+    let drawn = 0
+    const block = () =>
+      options.learningRates.flatMap((lr) => {
+        const row = rows.get(lr)
         return row === undefined ? [] : [formatRow(row, metric, maxBatches)]
       })
-    // TTY: move to the top of the block, optionally print text above it, redraw the block
-    const redraw = (s: State, above = ""): State => {
-      const block = lines(s)
+    // TTY: back to the top of the block, print `above` (clearing the block first), redraw the block
+    const redraw = (above = "") => {
+      const width = terminal.columns?.()
+      const lines = block().map((
+        l
+      ) => (width !== undefined && width > 1 && l.length >= width ? l.slice(0, width - 1) : l))
       terminal.write(
-        up(s.drawn) + (above === "" ? "" : "\x1b[J" + above) + block.map((l) => CLEAR_LINE + l + "\n").join("")
+        up(drawn) + (above === "" ? "" : "\x1b[J" + above) + lines.map((l) => CLEAR_LINE + l + "\n").join("")
       )
-      return { ...s, drawn: block.length }
+      drawn = lines.length
     }
-    const update = (row: TrialProgress) =>
-      SynchronizedRef.updateEffect(ref, (s) =>
+    const writeLog = (line: string) => {
+      const text = line.endsWith("\n") ? line : line + "\n"
+      if (terminal.isTTY) redraw(text)
+      else terminal.write(text)
+    }
+    return {
+      update: (row) =>
         Effect.sync(() => {
-          const next: State = { ...s, rows: new Map(s.rows).set(row.learningRate, row) }
-          if (terminal.isTTY) return redraw(next)
+          rows.set(row.learningRate, row)
+          if (terminal.isTTY) return redraw()
           const line = formatRow(row, metric, maxBatches)
-          if (s.printed.get(row.learningRate) === line) return next
+          if (printed.get(row.learningRate) === line) return
+          printed.set(row.learningRate, line)
           terminal.write(line + "\n")
-          return { ...next, printed: new Map(s.printed).set(row.learningRate, line) }
-        }))
-    const log = (line: string) =>
-      SynchronizedRef.updateEffect(ref, (s) =>
-        Effect.sync(() => {
-          const text = line.endsWith("\n") ? line : line + "\n"
-          if (terminal.isTTY) return redraw(s, text)
-          terminal.write(text)
-          return s
-        }))
-    const close = SynchronizedRef.update(ref, (s) => ({ ...s, drawn: 0 }))
-    return { update, log, close }
+        }),
+      log: (line) => Effect.sync(() => writeLog(line)),
+      logger: Logger.make(({ logLevel, message }) => {
+        const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+        writeLog(`${logLevel.label} ${text}`)
+      }),
+      close: Effect.sync(() => {
+        drawn = 0
+      })
+    }
   })
