@@ -81,6 +81,7 @@ const master = (r: Recorded): Response => {
     return json({ validationHistory: [{ trialId: 1, endTime: "2025-03-01T10:00:00Z", searcherMetric: 0.5 }] })
   }
   if (r.path.endsWith("/best_searcher_validation_metric")) return json({})
+  if (r.path.endsWith("/tensorboard-files") && r.method === "DELETE") return json({})
   return notFound("route")
 }
 
@@ -302,6 +303,16 @@ describe("Experiment (wire)", () => {
         assert.strictEqual((yield* requests).length, 5)
         yield* Experiment.moveToProject(9, { projectId: 4 })
         assert.deepStrictEqual((yield* requests)[5]!.body, { experimentId: 9, destinationProjectId: 4 })
+      })
+    ))
+
+  it.effect("deleteTensorboardFiles sends DELETE .../tensorboard-files", () =>
+    withMaster((requests) =>
+      Effect.gen(function*() {
+        yield* Experiment.deleteTensorboardFiles(8)
+        assert.deepStrictEqual((yield* requests).map((r) => `${r.method} ${r.path}`), [
+          "DELETE /api/v1/experiments/8/tensorboard-files"
+        ])
       })
     ))
 
