@@ -286,9 +286,7 @@ export const extract = <E, R, E2 = never, R2 = never>(
       yield* fs.chmod(temp, 0o755).pipe(Effect.mapError((e) => writeFailed(e.message)))
       yield* unpackInto(source, temp, options)
       if (finalize !== undefined) yield* finalize(temp)
-      if (Option.isSome(existing)) {
-        yield* fs.remove(target).pipe(Effect.mapError((e) => writeFailed(e.message)))
-      }
+      // rename(2) replaces an empty directory atomically, and refuses one that is no longer empty
       yield* fs.rename(temp, target).pipe(Effect.mapError((e) => writeFailed(e.message)))
       return target
     }).pipe(
