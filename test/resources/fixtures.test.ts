@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
-import { Checkpoint, Experiment, Pagination, Trial, Workspace } from "effect-determined"
+import { Effect, Either, Exit, Schema } from "effect"
+import { Checkpoint, Experiment, Model, Pagination, Project, Trial, Workspace } from "effect-determined"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { json, loginOk, makeMockHttp } from "../utils/mockHttp.js"
 
 // Real response bodies of a Determined master live in ../shared/fixtures (present in this repository's CI and
 // development checkout, absent for users who clone only the project): skip when they are not there.
@@ -107,5 +108,68 @@ describe.skipIf(!present)("real master fixtures decode: experiments, trials, che
       assert.include(decoded.left.message, "endTime")
       assert.include(decoded.left.message, "expected an RFC 3339 timestamp")
     }
+  })
+})
+
+describe.skipIf(!present)("real master fixtures decode: models, workspaces, projects", () => {
+  it("model.json", () => {
+    const { model } = Schema.decodeUnknownSync(Schema.Struct({ model: Model.Model }))(read("model.json"))
+    assert.strictEqual(model.id, 150)
+    assert.strictEqual(model.name, "test_model")
+    assert.deepStrictEqual(model.creationTime, new Date("2022-07-01T17:17:26.655Z"))
+    assert.deepStrictEqual(model.lastUpdatedTime, new Date("2022-09-01T17:30:47.470Z"))
+    assert.deepStrictEqual(model.metadata, { abc: "123", def: "456" })
+    assert.deepStrictEqual(model.labels, ["asd", "const", "mnist", "dfsafdsafsafsafsafsafdsa"])
+    assert.strictEqual(model.numVersions, 4)
+    assert.strictEqual(model.username, "det_test_user")
+    assert.strictEqual(model.userId, 34)
+    assert.strictEqual(model.workspaceId, 1)
+    assert.isFalse(model.archived)
+    assert.strictEqual(model.notes, "")
+  })
+
+  it("workspace.json: every field", () => {
+    const { workspace } = Schema.decodeUnknownSync(Schema.Struct({ workspace: Workspace.Workspace }))(
+      read("workspace.json")
+    )
+    assert.strictEqual(workspace.id, 1)
+    assert.isTrue(workspace.immutable)
+    assert.strictEqual(workspace.numExperiments, 707)
+    assert.strictEqual(workspace.numProjects, 1)
+    assert.strictEqual(workspace.username, "admin")
+    assert.strictEqual(workspace.pinnedAt, null)
+    assert.strictEqual(workspace.checkpointStorageConfig, null)
+    assert.strictEqual(workspace.agentUserGroup, null)
+    assert.strictEqual(workspace.defaultComputePool, "")
+  })
+
+  it.effect("project.json: its hand-edited \"None\" is a DecodeError naming project.lastExperimentStartedAt", () =>
+    Effect.gen(function*() {
+      const body = read("project.json")
+      const mock = yield* makeMockHttp((r) => (r.path === "/api/v1/auth/login" ? loginOk() : json(body)))
+      const exit = yield* Effect.exit(Project.get(1090).pipe(Effect.provide(mock.layer())))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      assert.strictEqual(error?._tag, "DecodeError")
+      if (error?._tag === "DecodeError") {
+        assert.strictEqual(error.field, "project.lastExperimentStartedAt")
+        assert.include(error.message, "\"None\"")
+      }
+    }))
+
+  it("project.json: every other field decodes (with the timestamp a real master sends)", () => {
+    const body = read("project.json")
+    body.project.lastExperimentStartedAt = null
+    const { project } = Schema.decodeUnknownSync(Schema.Struct({ project: Project.Project }))(body)
+    assert.strictEqual(project.id, 1090)
+    assert.strictEqual(project.name, "CAPS")
+    assert.strictEqual(project.workspaceId, 859)
+    assert.strictEqual(project.lastExperimentStartedAt, null)
+    assert.deepStrictEqual(project.notes.map((n) => n.name), ["note name", "second note"])
+    assert.strictEqual(project.notes[0]!.contents, "note body line 1\nnote body line 2")
+    assert.strictEqual(project.key, "cap1")
+    assert.strictEqual(project.state, "UNSPECIFIED")
+    assert.strictEqual(project.userId, 2)
+    assert.strictEqual(project.numRuns, 0)
   })
 })
