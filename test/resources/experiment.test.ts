@@ -590,6 +590,10 @@ describe("Experiment against LocalMaster", () => {
       assert.strictEqual((yield* requests).length, 1)
       const everyState = yield* Experiment.listCheckpoints(id, { states: [] })
       assert.isAbove(everyState.length, all.length)
+      const streamed = yield* Experiment.streamCheckpoints(id, { sortBy: "validation_loss", orderBy: "asc" }).pipe(
+        Stream.runCollect
+      )
+      assert.deepStrictEqual(Chunk.toReadonlyArray(streamed).map((c) => c.uuid), byLoss.map((c) => c.uuid))
     })))
 
   it.effect("getConfig, validationHistory, bestSearcherValidationMetric, pachydermConfig", () =>
