@@ -63,6 +63,13 @@ export const pythonJsonDump = (value: Wire.Json): string =>
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Checkpoint, Experiment } from "effect-determined"
+ *
+ * const best = Experiment.listCheckpoints(7, { sortBy: "validation_loss", orderBy: "asc", maxResults: 1 }).pipe(
+ *   Effect.flatMap(([top]) => Checkpoint.download(top!.uuid, "./best"))
+ * )
  */
 export const download = Effect.fn("Checkpoint.download")(function*(
   uuid: string,

@@ -140,6 +140,16 @@ const CreateExperimentResponse = Schema.Struct({
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const launch = Experiment.create({
+ *   config: { name: "mnist-lr-0.01", entrypoint: "python3 train.py", hyperparameters: { lr: 0.01 } },
+ *   modelDir: "./mnist"
+ * }).pipe(
+ *   Effect.catchTag("ExperimentMayExist", (e) => Effect.logWarning(e.message))
+ * )
  */
 export const create = Effect.fn("Experiment.create")(function*(options: CreateOptions) {
   const config = yield* readConfig(options.config)
@@ -258,6 +268,10 @@ const b64FieldStream = <E>(
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const dir = Experiment.downloadCode(7, "./exp-7-code")
  */
 export const downloadCode = Effect.fn("Experiment.downloadCode")(function*(
   id: number,
