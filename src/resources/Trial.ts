@@ -197,6 +197,12 @@ export const streamCheckpoints = (
 // logs, metrics and watching (src/resources/internal/{trialLogs,metrics,watch}.ts)
 export {
   /** @since 0.1.0 */
+  metrics,
+  /** @since 0.1.0 */
+  TrialMetrics
+} from "./internal/metrics.js"
+export {
+  /** @since 0.1.0 */
   logFields,
   /** @since 0.1.0 */
   type LogLevel,
@@ -209,12 +215,6 @@ export {
   /** @since 0.1.0 */
   TrialLogFields
 } from "./internal/trialLogs.js"
-export {
-  /** @since 0.1.0 */
-  metrics,
-  /** @since 0.1.0 */
-  TrialMetrics
-} from "./internal/metrics.js"
 export {
   /** @since 0.1.0 */
   fingerprint,
