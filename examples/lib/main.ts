@@ -23,7 +23,8 @@ export type Target =
 /**
  * The SDK's services, against `DET_MASTER` (with `DET_USER`, `DET_PASS`, `DET_USER_TOKEN`, ... from the
  * environment) when it is set, otherwise against a LocalMaster served on loopback for the lifetime of the layer,
- * so requests go through real HTTP. `onTarget` is told which one it is.
+ * so requests go through real HTTP (its `LocalMaster.LocalMaster` service is in the context then, for
+ * `Effect.serviceOption`). `onTarget` is told which one it is.
  */
 export const sdkLayer = (
   embedded: EmbeddedOptions = {},
@@ -40,12 +41,13 @@ export const sdkLayer = (
       yield* onTarget({ _tag: "Remote", master: master.value })
       return Determined.layerFromEnv
     }
-    const { url } = yield* LocalMaster.serve({
+    const { master: local, url } = yield* LocalMaster.serve({
       ...(embedded.seed === undefined ? {} : { seed: embedded.seed }),
       ...(embedded.speed === undefined ? {} : { speed: embedded.speed })
     })
     yield* onTarget({ _tag: "Embedded", url })
-    return Determined.layer({ master: url })
+    // the LocalMaster service too, for examples that seed data or count requests (Effect.serviceOption)
+    return Layer.merge(Determined.layer({ master: url }), Layer.succeed(LocalMaster.LocalMaster, local))
   }))
 
 /** Is the program talking to the embedded LocalMaster? */
