@@ -201,7 +201,11 @@ export const runSearch = Effect.fn("hpSearch.run")(function*(options: SearchOpti
           config: experimentConfig(learningRate, { metric, smallerIsBetter, maxBatches, validationPeriod }),
           modelDir: options.modelDir ?? defaults.modelDir
         }),
-        (exp, exit) => Exit.isSuccess(exit) ? Effect.void : Experiment.kill(exp.id).pipe(Effect.ignore)
+        (exp, exit) =>
+          Exit.isSuccess(exit) ? Effect.void : Experiment.kill(exp.id).pipe(
+            Effect.zipRight(Effect.logWarning(`killed experiment ${exp.id} (learning_rate=${learningRate})`)),
+            Effect.catchAll((e) => Effect.logError(`could not kill experiment ${exp.id}: ${describe(e)}`))
+          )
       )
       yield* report({ experimentId: exp.id, state: "WAITING" })
       yield* Experiment.moveToProject(exp.id, { projectId })
