@@ -241,9 +241,62 @@ export interface Patch {
   readonly workspace?: string | number | undefined
 }
 
+// What a real master's PATCH answer can be trusted for: `update_model.sql` returns only these columns (every other
+// field of the answer is a zero value: id 0, workspaceId 0, archived false, ...).
+const PatchedModel = Schema.Struct({
+  model: Schema.Struct({
+    name: Schema.String,
+    description: Schema.optionalWith(Schema.String, { default: () => "" }),
+    notes: Schema.optionalWith(Schema.String, { default: () => "" }),
+    metadata: Schema.optionalWith(Wire.JsonObjectSchema, { default: () => ({}), nullable: true }),
+    labels: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [], nullable: true }),
+    lastUpdatedTime: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null })
+  })
+})
+
+const patchWith = (model: ModelRef, fields: Patch, base: Option.Option<Model>) =>
+  Effect.gen(function*() {
+    yield* Effect.annotateCurrentSpan("determined.model.id", model)
+    const http = yield* DeterminedHttp
+    const segment = yield* Models.modelSegment(model)
+    const { workspace, ...rest } = fields
+    const r = yield* http.json({
+      method: "PATCH",
+      path: path`/api/v1/models/${segment}`,
+      body: {
+        ...rest,
+        workspaceName: typeof workspace === "string" ? workspace : undefined,
+        workspaceId: typeof workspace === "number" ? workspace : undefined
+      },
+      idempotent: true,
+      notFound: { resource: "model", id: model }
+    }, PatchedModel)
+    yield* Models.invalidateModel(model, Option.getOrUndefined(base))
+    const patched = r.model
+    if (Option.isSome(base) && workspace === undefined) {
+      const merged = new Models.Model({
+        ...base.value,
+        name: patched.name,
+        description: patched.description,
+        notes: patched.notes,
+        metadata: patched.metadata,
+        labels: patched.labels,
+        lastUpdatedTime: patched.lastUpdatedTime ?? base.value.lastUpdatedTime
+      })
+      yield* Models.storeModel(merged)
+      return merged
+    }
+    // Nothing to merge the answer into (or the workspace changed, which the answer does not say): read it once.
+    const fresh = yield* fetch(Option.isSome(base) ? base.value.id : typeof model === "number" ? model : patched.name)
+    yield* Models.storeModel(fresh)
+    return fresh
+  })
+
 /**
- * Change fields of a model (`PATCH`). The cached entry is replaced by the master's answer (under the new name
- * when it was renamed; the old name's entry is dropped).
+ * Change fields of a model (`PATCH`). A real master answers with only the model's name, description, notes,
+ * metadata, labels and times (the rest are zero values), so the answer is merged into the cached snapshot;
+ * when none is cached, or the workspace changed, the model is read once more (`GET`). A rename drops the old
+ * name's cache entry.
  *
  * @since 0.1.0
  * @category operations
@@ -253,24 +306,9 @@ export interface Patch {
  * const m = Model.patch("mnist", { description: "handwritten digits", labels: ["cv", "prod"] })
  */
 export const patch = Effect.fn("Model.patch")(function*(model: ModelRef, fields: Patch) {
-  yield* Effect.annotateCurrentSpan("determined.model.id", model)
-  const http = yield* DeterminedHttp
-  const segment = yield* Models.modelSegment(model)
-  const { workspace, ...rest } = fields
-  const r = yield* http.json({
-    method: "PATCH",
-    path: path`/api/v1/models/${segment}`,
-    body: {
-      ...rest,
-      workspaceName: typeof workspace === "string" ? workspace : undefined,
-      workspaceId: typeof workspace === "number" ? workspace : undefined
-    },
-    idempotent: true,
-    notFound: { resource: "model", id: model }
-  }, Models.ModelResponse)
-  yield* Models.invalidateModel(model)
-  yield* Models.storeModel(r.model)
-  return r.model
+  const cache = yield* ResourceCache.ResourceCache
+  const base = Option.map(yield* cache.get(cacheKey(model)), (e) => e.value)
+  return yield* patchWith(model, fields, base)
 })
 
 /**
@@ -347,7 +385,7 @@ export const moveToWorkspace = (model: ModelRef, workspace: string | number) => 
  */
 export const addMetadata = Effect.fn("Model.addMetadata")(function*(model: ModelRef, metadata: Wire.JsonObject) {
   const current = yield* fetch(model)
-  return yield* patch(current.id, { metadata: { ...current.metadata, ...metadata } })
+  return yield* patchWith(current.id, { metadata: { ...current.metadata, ...metadata } }, Option.some(current))
 })
 
 /**
@@ -365,7 +403,7 @@ export const removeMetadata = Effect.fn("Model.removeMetadata")(
     const current = yield* fetch(model)
     const next: Record<string, Wire.Json> = { ...current.metadata }
     for (const key of keys) delete next[key]
-    return yield* patch(current.id, { metadata: next })
+    return yield* patchWith(current.id, { metadata: next }, Option.some(current))
   }
 )
 

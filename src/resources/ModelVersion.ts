@@ -263,7 +263,8 @@ export interface Patch {
 }
 
 /**
- * Change fields of a version (`PATCH`); the cached entry is replaced by the master's answer.
+ * Change fields of a version (`PATCH`); the cached entry is replaced by the master's answer (completed with the
+ * owner from the cached entry, or from one more `GET`, as a real master's answer leaves it out).
  *
  * @since 0.1.0
  * @category operations
@@ -284,10 +285,24 @@ export const patch = Effect.fn("ModelVersion.patch")(function*(model: ModelRef, 
     idempotent: true,
     notFound: { resource: "modelVersion", id: versionId(model, version) }
   }, Models.ModelVersionResponse)
-  yield* Models.storeVersion(r.modelVersion)
+  // A real master's answer (`update_model_version.sql`) leaves out the version's owner: keep the cached one, or
+  // read the version once when none is cached.
   const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(model, version), r.modelVersion)
-  return r.modelVersion
+  const base = yield* cache.get(cacheKey(model, version))
+  const patched = r.modelVersion
+  const updated = Option.isSome(base)
+    ? new Models.ModelVersion({
+      ...patched,
+      username: patched.username === "" ? base.value.value.username : patched.username,
+      userId: patched.userId === 0 ? base.value.value.userId : patched.userId,
+      lastUpdatedTime: patched.lastUpdatedTime ?? base.value.value.lastUpdatedTime
+    })
+    : patched.username === "" || patched.userId === 0
+    ? yield* fetch(model, version)
+    : patched
+  yield* Models.storeVersion(updated)
+  yield* cache.set(cacheKey(model, version), updated)
+  return updated
 })
 
 /**

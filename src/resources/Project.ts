@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
@@ -196,7 +197,8 @@ export const stream = (
   )
 
 /**
- * Create a project in a workspace (given by name or id). Never retried blindly; stored in the cache.
+ * Create a project in a workspace (given by name or id). Never retried blindly. The answer of a real master
+ * leaves out the workspace name, notes and counts, so it is not cached: a later `get` reads the full project.
  *
  * @since 0.1.0
  * @category operations
@@ -226,7 +228,8 @@ export interface Patch {
 }
 
 /**
- * Change fields of a project (`PATCH`); the cached entry is replaced by the master's answer.
+ * Change fields of a project (`PATCH`). A real master's answer carries only the project's own columns, so it is
+ * merged into the cached snapshot; when none is cached, the project is read once more (`GET`).
  *
  * @since 0.1.0
  * @category operations
@@ -245,9 +248,24 @@ export const patch = Effect.fn("Project.patch")(function*(id: number, fields: Pa
     idempotent: true,
     notFound: { resource: "project", id }
   }, Projects.ProjectResponse)
+  // A real master answers with the project's own columns only (id, name, description, key, archived, immutable,
+  // workspaceId); notes, counts, owner name and workspace name are zero values. Merge into the cached entry,
+  // or read the project once when none is cached.
   const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(id), r.project)
-  return r.project
+  const base = yield* cache.get(cacheKey(id))
+  const patched = r.project
+  const updated = Option.isSome(base)
+    ? new Projects.Project({
+      ...base.value.value,
+      name: patched.name,
+      description: patched.description,
+      key: patched.key,
+      archived: patched.archived,
+      workspaceId: patched.workspaceId
+    })
+    : yield* fetch(id)
+  yield* cache.set(cacheKey(id), updated)
+  return updated
 })
 
 /**

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Option, Stream } from "effect"
 import { Experiment, Model, ModelVersion, Workspace } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
-import { json, loginOk, makeMockHttp } from "../utils/mockHttp.js"
+import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
 
 // Models and model versions against LocalMaster; requests are counted through the emulator's request log.
 
@@ -292,5 +292,72 @@ describe("ModelVersion over mock HTTP", () => {
       const sent = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login")
       assert.deepStrictEqual(sent[0]!.body, { name: "m", description: "", labels: ["x"], workspaceName: "ws" })
       assert.strictEqual(sent[1]!.query.get("workspaceId"), "3")
+    }))
+})
+
+describe("Model.patch over mock HTTP: a real master's trimmed answer (update_model.sql)", () => {
+  const full = {
+    id: 9,
+    name: "m",
+    description: "old",
+    notes: "",
+    metadata: { a: 1 },
+    labels: ["x"],
+    creationTime: "2025-03-01T10:00:00Z",
+    lastUpdatedTime: "2025-03-01T10:00:00Z",
+    numVersions: 4,
+    username: "determined",
+    userId: 2,
+    workspaceId: 3,
+    archived: true
+  }
+  // What a real master answers to PATCH: its RETURNING columns, every other field a zero value (EmitDefaults).
+  const trimmed = (body: Record<string, unknown>) => ({
+    ...full,
+    ...body,
+    id: 0,
+    numVersions: 0,
+    username: "",
+    userId: 0,
+    workspaceId: 0,
+    archived: false,
+    lastUpdatedTime: "2025-03-02T10:00:00Z"
+  })
+  const master = (r: Recorded) =>
+    r.path === "/api/v1/auth/login"
+      ? loginOk()
+      : r.method === "PATCH"
+      ? json({ model: trimmed(r.body as Record<string, unknown>) })
+      : json({ model: full })
+
+  it.effect("merged into the cached snapshot: id, owner, workspace, archived and count are kept", () =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp(master)
+      yield* Effect.gen(function*() {
+        yield* Model.get("m")
+        const patched = yield* Model.setDescription("m", "new")
+        assert.strictEqual(patched.description, "new")
+        assert.strictEqual(patched.id, 9)
+        assert.strictEqual(patched.workspaceId, 3)
+        assert.isTrue(patched.archived)
+        assert.strictEqual(patched.numVersions, 4)
+        assert.strictEqual(patched.username, "determined")
+        assert.deepStrictEqual(patched.lastUpdatedTime, new Date("2025-03-02T10:00:00Z"))
+        assert.strictEqual((yield* Model.get(9)).description, "new")
+      }).pipe(Effect.provide(mock.layer()))
+      const methods = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login").map((r) => r.method)
+      assert.deepStrictEqual(methods, ["GET", "PATCH"])
+    }))
+
+  it.effect("nothing cached, or a move: the model is read once more instead of trusting zero values", () =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp(master)
+      yield* Effect.gen(function*() {
+        const patched = yield* Model.setLabels("m", ["y"])
+        assert.strictEqual(patched.id, 9)
+        yield* Model.moveToWorkspace("m", "elsewhere")
+      }).pipe(Effect.provide(mock.layer()))
+      const calls = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login").map((r) => r.method)
+      assert.deepStrictEqual(calls, ["PATCH", "GET", "PATCH", "GET"])
     }))
 })

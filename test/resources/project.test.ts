@@ -32,8 +32,9 @@ describe("Project against LocalMaster", () => {
       assert.strictEqual(p.key, "VIS")
       assert.notStrictEqual(q.key, "", "the master generates a key")
       yield* resetRequests
+      assert.strictEqual((yield* Project.get(p.id)).workspaceName, "research")
       assert.strictEqual((yield* Project.get(p.id)).name, "vision")
-      assert.strictEqual((yield* requests).length, 0, "create stored the project in the cache")
+      assert.strictEqual((yield* requests).length, 1, "create's trimmed answer is not cached; get reads it once")
       assert.strictEqual((yield* Project.reload(p.id)).description, "cv")
       assert.strictEqual((yield* Project.getByKey("VIS")).id, p.id)
       assert.strictEqual((yield* Project.getByName("research", "nlp")).id, q.id)
@@ -218,5 +219,58 @@ describe("Project decoding of upstream's project.json sample", () => {
         assert.strictEqual(p.notes.length, 2)
         assert.deepStrictEqual(p.lastExperimentStartedAt, value === null ? null : new Date(value))
       }
+    }))
+})
+
+describe("Project.patch over mock HTTP: a real master's trimmed answer", () => {
+  const full = {
+    id: 4,
+    name: "p",
+    workspaceId: 2,
+    workspaceName: "research",
+    description: "",
+    notes: [{ name: "n", contents: "c" }],
+    numExperiments: 3,
+    numActiveExperiments: 1,
+    archived: false,
+    username: "determined",
+    immutable: false,
+    userId: 2,
+    state: "WORKSPACE_STATE_UNSPECIFIED",
+    errorMessage: "",
+    key: "PPP",
+    numRuns: 5
+  }
+  it.effect("only the project's own columns are taken from the answer", () =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp((r) =>
+        r.path === "/api/v1/auth/login" ? loginOk() : r.method === "PATCH"
+          ? json({
+            project: {
+              ...full,
+              ...(r.body as object),
+              workspaceName: "",
+              notes: [],
+              numExperiments: 0,
+              numActiveExperiments: 0,
+              username: "",
+              userId: 0,
+              numRuns: 0
+            }
+          })
+          : json({ project: full })
+      )
+      const patched = yield* Effect.gen(function*() {
+        yield* Project.get(4)
+        yield* Project.setName(4, "renamed")
+        return yield* Project.get(4)
+      }).pipe(Effect.provide(mock.layer()))
+      assert.strictEqual(patched.name, "renamed")
+      assert.strictEqual(patched.workspaceName, "research")
+      assert.strictEqual(patched.notes.length, 1)
+      assert.strictEqual(patched.numExperiments, 3)
+      assert.strictEqual(patched.username, "determined")
+      const methods = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login").map((r) => r.method)
+      assert.deepStrictEqual(methods, ["GET", "PATCH"])
     }))
 })

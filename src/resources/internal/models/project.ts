@@ -85,7 +85,7 @@ export type ProjectSortBy = "CREATION_TIME" | "LAST_EXPERIMENT_START_TIME" | "NA
  * @category models
  */
 export interface ListProjectsOptions {
-  /** Name filter of the master; the SDK's by-name lookups also compare exactly. */
+  /** Name filter of the master (case-insensitive); the SDK's by-name lookups also compare exactly. */
   readonly name?: string | undefined
   readonly archived?: boolean | undefined
   readonly users?: ReadonlyArray<string> | undefined
@@ -112,7 +112,7 @@ export const projectsPage = (workspaceId: number, options: ListProjectsOptions) 
       notFound: { resource: "workspace", id: workspaceId }
     }, ProjectsResponse)).pipe(Effect.map((r) => ({ items: r.projects, pagination: r.pagination })))
 
-/** The project of a workspace with exactly this name; stored in the cache. @internal */
+/** The project of a workspace with exactly this name (a list row: not cached). @internal */
 export const projectByName = (workspaceId: number, name: string) =>
   Effect.gen(function*() {
     const all = yield* Pagination.collect(projectsPage(workspaceId, { name }))
@@ -126,8 +126,8 @@ export const projectByName = (workspaceId: number, name: string) =>
         message: `no project named ${JSON.stringify(name)} in workspace ${workspaceId}`
       })
     }
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.set(projectKey(found.id), found)
+    // Not stored in the cache: the master's list rows leave out `workspaceName` (get_workspace_projects.sql), and
+    // a trimmed row must not stand in for the full project of a later `get`.
     return found
   })
 
@@ -143,7 +143,7 @@ export interface CreateProjectOptions {
   readonly key?: string | undefined
 }
 
-/** Create a project in a workspace (never retried blindly); stored in the cache. @internal */
+/** Create a project in a workspace (never retried blindly; the trimmed answer is not cached). @internal */
 export const createProject = (workspaceId: number, name: string, options: CreateProjectOptions) =>
   Effect.gen(function*() {
     const http = yield* DeterminedHttp
@@ -153,8 +153,7 @@ export const createProject = (workspaceId: number, name: string, options: Create
       body: { name, workspaceId, description: options.description, key: options.key },
       notFound: { resource: "workspace", id: workspaceId }
     }, ProjectResponse)
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.set(projectKey(r.project.id), r.project)
+    // Not cached: a real master's answer (`insert_project.sql`) leaves out the workspace name, notes and counts.
     return r.project
   })
 
