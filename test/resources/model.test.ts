@@ -361,3 +361,55 @@ describe("Model.patch over mock HTTP: a real master's trimmed answer (update_mod
       assert.deepStrictEqual(calls, ["PATCH", "GET", "PATCH", "GET"])
     }))
 })
+
+describe("ModelVersion.patch over mock HTTP: a real master's answer has no owner", () => {
+  const model = {
+    id: 9,
+    name: "m",
+    creationTime: "2025-03-01T10:00:00Z",
+    lastUpdatedTime: "2025-03-01T10:00:00Z",
+    username: "determined",
+    userId: 2,
+    workspaceId: 3
+  }
+  const version = {
+    id: 31,
+    version: 2,
+    model,
+    checkpoint: null,
+    creationTime: "2025-03-01T10:00:00Z",
+    lastUpdatedTime: "2025-03-01T10:00:00Z",
+    name: "",
+    username: "alice",
+    userId: 7
+  }
+  it.effect("the owner comes from the cached entry, or from one more GET", () =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp((r) =>
+        r.path === "/api/v1/auth/login"
+          ? loginOk()
+          : r.method === "PATCH"
+          ? json({
+            modelVersion: {
+              ...version,
+              ...(r.body as object),
+              username: "",
+              userId: 0,
+              lastUpdatedTime: "2025-03-02T10:00:00Z"
+            }
+          })
+          : json({ modelVersion: version })
+      )
+      yield* Effect.gen(function*() {
+        const first = yield* ModelVersion.setName("m", 2, "a")
+        assert.strictEqual(first.username, "alice")
+        const second = yield* ModelVersion.setName("m", 2, "b")
+        assert.strictEqual(second.name, "b")
+        assert.strictEqual(second.userId, 7)
+        assert.deepStrictEqual(second.lastUpdatedTime, new Date("2025-03-02T10:00:00Z"))
+        assert.strictEqual((yield* ModelVersion.get(9, 2)).name, "b")
+      }).pipe(Effect.provide(mock.layer()))
+      const methods = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login").map((r) => r.method)
+      assert.deepStrictEqual(methods, ["PATCH", "GET", "PATCH"])
+    }))
+})
