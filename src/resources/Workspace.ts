@@ -155,7 +155,9 @@ export const stream = (
 ): Stream.Stream<Workspace, Errors.HttpError, DeterminedHttp> => Pagination.stream(page(options))
 
 /**
- * A workspace by exact name. Fails with `NotFound` when none has that name.
+ * A workspace by exact name (one `GET /api/v1/workspaces?name=`, as upstream's `get_workspace`). Fails with
+ * `NotFound{resource: "workspace", id: name}` when none has that name. The list row is not cached (the master
+ * trims it); `get(ws.id)` reads the full workspace.
  *
  * @since 0.1.0
  * @category operations
@@ -177,8 +179,8 @@ export const getByName = Effect.fn("Workspace.getByName")(function*(name: string
       message: `no workspace named ${JSON.stringify(name)}`
     })
   }
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(first.id), first)
+  // Not cached: the master's list rows (get_workspaces.sql) leave out `checkpointStorageConfig`, and a trimmed
+  // row must not stand in for the full workspace of a later `get`.
   return first
 })
 
