@@ -830,7 +830,7 @@ const sample = (hps: JsonObject, exp: Experiment): JsonObject => {
         out[name] = exp.rng.uniform(def.minval as number, def.maxval as number)
         break
       case "log":
-        out[name] = Math.pow(def.base as number, exp.rng.uniform(def.minval as number, def.maxval as number))
+        out[name] = pow(def.base as number, exp.rng.uniform(def.minval as number, def.maxval as number))
         break
       case "categorical": {
         const vals = def.vals as Array<Json>
@@ -845,6 +845,9 @@ const sample = (hps: JsonObject, exp: Experiment): JsonObject => {
 }
 
 const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x))
+
+/** `base ^ x`, exact for integer exponents (V8's Math.pow(10, -4) is 0.00009999999999999999, Go's is 1e-4). */
+const pow = (base: number, x: number) => (Number.isInteger(x) && x < 0 ? 1 / Math.pow(base, -x) : Math.pow(base, x))
 
 const axisValues = (def: JsonObject): Array<Json> => {
   switch (def.type) {
@@ -865,7 +868,7 @@ const axisValues = (def: JsonObject): Array<Json> => {
       const max = def.maxval as number
       const c = def.count as number
       const xs = c === 1 ? [(min + max) / 2] : Array.from({ length: c }, (_, i) => min + (i * (max - min)) / (c - 1))
-      return def.type === "log" ? xs.map((x) => Math.pow(def.base as number, x)) : xs
+      return def.type === "log" ? xs.map((x) => pow(def.base as number, x)) : xs
     }
   }
   return []

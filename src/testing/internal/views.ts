@@ -170,7 +170,7 @@ export const trialJson = (world: World, t: Trial): JsonObject => {
     startTime: timestamp(t.startTime),
     endTime: t.endTime === undefined ? null : timestamp(t.endTime),
     state: trialWireState(world, t),
-    restarts: t.restarts,
+    restarts: Math.min(t.restarts, maxRestartsOf(world, t)),
     hparams: t.hparams,
     totalBatchesProcessed: t.totalBatchesProcessed,
     bestValidation: workloadJson(t.bestValidation),
@@ -186,6 +186,11 @@ export const trialJson = (world: World, t: Trial): JsonObject => {
     taskIds: [t.taskId],
     searcherMetricValue: 0
   }
+}
+
+const maxRestartsOf = (world: World, t: Trial): number => {
+  const v = world.experiments.get(t.experimentId)?.config.max_restarts
+  return typeof v === "number" ? v : 5
 }
 
 const bestCheckpointJson = (world: World, t: Trial): JsonObject | null => {
