@@ -431,21 +431,6 @@ export {
   del as delete
 }
 
-const MetricsResponse = Schema.Struct({
-  metrics: Schema.optionalWith(
-    Schema.Array(Schema.Struct({
-      id: Wire.Int64,
-      trialId: Schema.Number,
-      trialRunId: Schema.Number,
-      totalBatches: Schema.Number,
-      endTime: Schema.optionalWith(Schema.NullOr(Wire.Timestamp), { default: () => null }),
-      metrics: Schema.optionalWith(Schema.NullOr(Wire.JsonObjectSchema), { default: () => null }),
-      group: Schema.String
-    })),
-    { default: () => [], nullable: true }
-  )
-})
-
 /**
  * Options of {@link metrics}.
  *
@@ -480,7 +465,7 @@ export const metrics = Effect.fn("ModelVersion.metrics")(
         metricGroup: options.group
       },
       notFound: { resource: "modelVersion", id: versionId(model, version) }
-    }, MetricsResponse)
+    }, MetricsInternal.ReportsResponse)
     return r.metrics.map(MetricsInternal.fromReport)
   }
 )

@@ -62,7 +62,8 @@ const MetricsReport = Schema.Struct({
 })
 type MetricsReport = Schema.Schema.Type<typeof MetricsReport>
 
-const MetricsLine = Schema.Struct({
+/** A `{ metrics: MetricsReport[] }` message: a line of the metrics stream, or a checkpoint/model-version answer. */
+export const ReportsResponse = Schema.Struct({
   metrics: Schema.optionalWith(Schema.Array(MetricsReport), { default: () => [], nullable: true })
 })
 
@@ -101,7 +102,7 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
         const from = current === undefined ? ids : ids.filter((id) => id >= current!)
         let skip = deliveredOfCurrent
         const skipTrial = current
-        return http.stream({ method: "GET", path: trialMetricsPath, query: { trialIds: from, group } }, MetricsLine)
+        return http.stream({ method: "GET", path: trialMetricsPath, query: { trialIds: from, group } }, ReportsResponse)
           .pipe(
             Stream.mapConcat((line) => {
               const out: Array<TrialMetrics> = []
@@ -170,10 +171,6 @@ export const metrics = (
   options: { readonly group: Group }
 ): Stream.Stream<TrialMetrics, Errors.HttpError, DeterminedHttp> =>
   stream([trialId], options).pipe(Stream.withSpan("Trial.metrics", { attributes: { "determined.trial.id": trialId } }))
-
-const ReportsResponse = Schema.Struct({
-  metrics: Schema.optionalWith(Schema.Array(MetricsReport), { default: () => [], nullable: true })
-})
 
 /**
  * Options of the checkpoint and model-version metrics.
