@@ -289,6 +289,24 @@ export const logJson = (row: LogRow): JsonObject => {
   return out
 }
 
+/** One `{"result": TrialLogsResponse}` stream line as text, built directly (same output as `logJson`). @internal */
+export const logLine = (row: LogRow): string => {
+  const ts = timestamp(row.timestamp)
+  const container = row.containerId === undefined ? "        " : row.containerId.slice(0, 8).padEnd(8, " ")
+  const level = row.level === "LOG_LEVEL_UNSPECIFIED" ? "" : ` ${row.level.slice(10)}:`
+  const rank = row.rankId === undefined ? "" : ` [rank=${row.rankId}]`
+  const message = `[${ts}] ${container}${rank} ||${level} ${row.log}`
+  return `{"result":{"id":"${row.id}","timestamp":"${ts}","message":${
+    JSON.stringify(message)
+  },"level":"${row.level}","trialId":${row.trialId}${
+    row.agentId === undefined ? "" : `,"agentId":${JSON.stringify(row.agentId)}`
+  }${row.containerId === undefined ? "" : `,"containerId":${JSON.stringify(row.containerId)}`}${
+    row.rankId === undefined ? "" : `,"rankId":${row.rankId}`
+  },"log":${JSON.stringify(row.log)},"source":${JSON.stringify(row.source)},"stdtype":${
+    JSON.stringify(row.stdtype)
+  }}}\n`
+}
+
 /** @internal */
 export const modelJson = (world: World, m: Model): JsonObject => ({
   name: m.name,

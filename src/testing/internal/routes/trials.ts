@@ -17,7 +17,7 @@ import type { Routes } from "../router.js"
 import { advance, stopTrial } from "../simulation.js"
 import type { LogRow, MetricRow, Trial, World } from "../store.js"
 import { isTerminalExperiment, isTerminalTrial } from "../store.js"
-import { logJson, metricRowJson, trialJson } from "../views.js"
+import { logLine, metricRowJson, trialJson } from "../views.js"
 import type { Query } from "../wire.js"
 import { encode, internal, invalidArgument, json, notFound, parseTimestamp, stream, timestampMillis } from "../wire.js"
 import { listCheckpoints } from "./experiments.js"
@@ -43,51 +43,52 @@ const resultLine = (value: unknown): string => `${JSON.stringify({ result: value
 // Metrics
 // ---------------------------------------------------------------------------------------------------------------
 
-const bulkRow = (trial: Trial, i: number): JsonObject => {
+/** One bulk report as JSON text, built directly (the million-report benchmark path). */
+const bulkRowText = (trial: Trial, i: number, groupJson: string): string => {
   const b = trial.bulk!
   const totalBatches = b.firstBatches + i
   const loss = Math.round((2 / Math.sqrt(1 + totalBatches / 50)) * 1e6) / 1e6
-  const values = b.group === "validation"
-    ? { validation_loss: loss, accuracy: Math.round((1 - loss / 2.5) * 1e6) / 1e6, batches: totalBatches }
-    : { loss, batches: totalBatches }
-  return {
-    trialId: trial.id,
-    endTime: timestampMillis(b.endTime + i),
-    metrics: b.group === "validation" ? { validation_metrics: values } : { avg_metrics: values, batch_metrics: null },
-    totalBatches,
-    archived: false,
-    id: b.firstId + i,
-    trialRunId: 1,
-    group: b.group
-  }
+  const body = b.group === "validation"
+    ? `{"validation_metrics":{"validation_loss":${loss},"accuracy":${
+      Math.round((1 - loss / 2.5) * 1e6) / 1e6
+    },"batches":${totalBatches}}}`
+    : `{"avg_metrics":{"loss":${loss},"batches":${totalBatches}},"batch_metrics":null}`
+  return `{"trialId":${trial.id},"endTime":"${
+    timestampMillis(b.endTime + i)
+  }","metrics":${body},"totalBatches":${totalBatches},"archived":false,"id":${
+    b.firstId + i
+  },"trialRunId":1,"group":${groupJson}}`
 }
+
+const metricsLine = (reports: Array<string>): string => `{"result":{"metrics":[${reports.join(",")}]}}\n`
 
 function* metricLines(world: World, trialIds: ReadonlyArray<number>, group: string): Generator<string> {
   const ids = [...trialIds].sort((a, b) => a - b)
+  const groupJson = JSON.stringify(group)
   for (const id of ids) {
     const trial = world.trials.get(id)
     if (trial === undefined) continue
     const rows: Array<MetricRow> = trial.metrics.filter((r) => r.group === group)
     rows.sort((a, b) => a.trialRunId - b.trialRunId || a.totalBatches - b.totalBatches || a.id - b.id)
-    let buf: Array<JsonObject> = []
+    let buf: Array<string> = []
     for (const r of rows) {
-      buf.push(metricRowJson(r))
+      buf.push(JSON.stringify(metricRowJson(r)))
       if (buf.length === BATCH) {
-        yield resultLine({ metrics: buf })
+        yield metricsLine(buf)
         buf = []
       }
     }
     const bulk = trial.bulk
     if (bulk !== undefined && bulk.group === group) {
       for (let i = 0; i < bulk.count; i++) {
-        buf.push(bulkRow(trial, i))
+        buf.push(bulkRowText(trial, i, groupJson))
         if (buf.length === BATCH) {
-          yield resultLine({ metrics: buf })
+          yield metricsLine(buf)
           buf = []
         }
       }
     }
-    if (buf.length > 0) yield resultLine({ metrics: buf })
+    if (buf.length > 0) yield metricsLine(buf)
   }
 }
 
@@ -162,7 +163,7 @@ function* logLines(
   for (let k = 0; k < end && sent < max; k++) {
     const r = logs[desc ? end - 1 - k : k]!
     if (!matches(filter, r)) continue
-    buf += resultLine(logJson(r))
+    buf += logLine(r)
     sent++
     if (++n === BATCH) {
       yield buf
@@ -185,7 +186,7 @@ const followLogs = (world: World, trial: Trial, filter: LogFilter): Stream.Strea
     let buf = ""
     for (; index < logs.length; index++) {
       const r = logs[index]!
-      if (matches(filter, r)) buf += resultLine(logJson(r))
+      if (matches(filter, r)) buf += logLine(r)
     }
     const done = isTerminalTrial(trial.state) && trial.endTime !== undefined &&
       world.now - trial.endTime > TERMINATION_DELAY_MS && buf === ""
