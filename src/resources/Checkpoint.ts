@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as ResourceCache from "../services/ResourceCache.js"
+import * as Cached from "./internal/cached.js"
 import * as Models from "./internal/models/checkpoint.js"
 import type * as Wire from "./internal/wire.js"
 
@@ -79,6 +80,8 @@ const fetch = (uuid: string) =>
       Models.CheckpointResponse
     )).pipe(Effect.map((r) => r.checkpoint))
 
+const cached = Cached.make({ module: "Checkpoint", attribute: "determined.checkpoint.uuid", cacheKey, fetch })
+
 /**
  * A checkpoint by uuid, from the cache when it holds one.
  *
@@ -92,11 +95,7 @@ const fetch = (uuid: string) =>
  *   Effect.map((c) => c.metadata["steps_completed"])
  * )
  */
-export const get = Effect.fn("Checkpoint.get")(function*(uuid: string) {
-  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(uuid), fetch(uuid))
-})
+export const get = cached.get
 
 /**
  * Fetch a checkpoint again, store it in the cache and return it.
@@ -109,11 +108,7 @@ export const get = Effect.fn("Checkpoint.get")(function*(uuid: string) {
  *
  * const state = Checkpoint.reload("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(Effect.map((c) => c.state))
  */
-export const reload = Effect.fn("Checkpoint.reload")(function*(uuid: string) {
-  yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.refresh(cacheKey(uuid), fetch(uuid))
-})
+export const reload = cached.reload
 
 const writeMetadata = (uuid: string, metadata: Wire.JsonObject) =>
   Effect.gen(function*() {

@@ -19,6 +19,7 @@ import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
+import * as Cached from "./internal/cached.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/experiment.js"
@@ -93,6 +94,8 @@ const fetch = (id: number) =>
       Models.ExperimentResponse
     )).pipe(Effect.map((r) => r.experiment))
 
+const cached = Cached.make({ module: "Experiment", attribute: "determined.experiment.id", cacheKey, fetch })
+
 /**
  * An experiment by id, from the cache when it holds one.
  *
@@ -104,11 +107,7 @@ const fetch = (id: number) =>
  *
  * const state = Experiment.get(7).pipe(Effect.map((exp) => exp.state))
  */
-export const get = Effect.fn("Experiment.get")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(id), fetch(id))
-})
+export const get = cached.get
 
 /**
  * Fetch an experiment again, store it in the cache and return it. Snapshots obtained earlier do not change.
@@ -121,11 +120,7 @@ export const get = Effect.fn("Experiment.get")(function*(id: number) {
  *
  * const progress = Experiment.reload(7).pipe(Effect.map((exp) => exp.progress))
  */
-export const reload = Effect.fn("Experiment.reload")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.refresh(cacheKey(id), fetch(id))
-})
+export const reload = cached.reload
 
 /**
  * The experiment's config (merged with the master's defaults), read through the cache as {@link get}.

@@ -16,6 +16,7 @@ import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
 import * as Experiment from "./Experiment.js"
+import * as Cached from "./internal/cached.js"
 import * as Projects from "./internal/models/project.js"
 import type * as Wire from "./internal/wire.js"
 import * as Workspace from "./Workspace.js"
@@ -71,6 +72,8 @@ const fetch = (id: number) =>
       Projects.ProjectResponse
     )).pipe(Effect.map((r) => r.project))
 
+const cached = Cached.make({ module: "Project", attribute: "determined.project.id", cacheKey, fetch })
+
 /**
  * A project by id, from the cache when it holds one.
  *
@@ -82,11 +85,7 @@ const fetch = (id: number) =>
  *
  * const name = Project.get(1).pipe(Effect.map((p) => p.name))
  */
-export const get = Effect.fn("Project.get")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.project.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(id), fetch(id))
-})
+export const get = cached.get
 
 /**
  * Fetch a project again, store it in the cache and return it.
@@ -98,11 +97,7 @@ export const get = Effect.fn("Project.get")(function*(id: number) {
  *
  * const fresh = Project.reload(1)
  */
-export const reload = Effect.fn("Project.reload")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.project.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.refresh(cacheKey(id), fetch(id))
-})
+export const reload = cached.reload
 
 /**
  * A project by its key (e.g. `UNC3F`). Always asks the master (keys can change); stores the answer under the

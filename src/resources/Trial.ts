@@ -14,6 +14,7 @@ import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as ResourceCache from "../services/ResourceCache.js"
 import * as Experiment from "./Experiment.js"
+import * as Cached from "./internal/cached.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/trial.js"
@@ -83,6 +84,8 @@ const fetch = (id: number) =>
       Models.TrialResponse
     )).pipe(Effect.map((r) => r.trial))
 
+const cached = Cached.make({ module: "Trial", attribute: "determined.trial.id", cacheKey, fetch })
+
 /**
  * A trial by id, from the cache when it holds one.
  *
@@ -94,11 +97,7 @@ const fetch = (id: number) =>
  *
  * const hparams = Trial.get(12).pipe(Effect.map((t) => t.hparams))
  */
-export const get = Effect.fn("Trial.get")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.trial.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(id), fetch(id))
-})
+export const get = cached.get
 
 /**
  * Fetch a trial again, store it in the cache and return it. Snapshots obtained earlier do not change.
@@ -111,11 +110,7 @@ export const get = Effect.fn("Trial.get")(function*(id: number) {
  *
  * const summary = Trial.reload(12).pipe(Effect.map((t) => t.summaryMetrics))
  */
-export const reload = Effect.fn("Trial.reload")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.trial.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.refresh(cacheKey(id), fetch(id))
-})
+export const reload = cached.reload
 
 /**
  * Kill a trial: it stops at once and ends `CANCELED`. Drops the cached entry; no GET is made, so killing 100

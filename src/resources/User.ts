@@ -17,6 +17,7 @@ import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
 import { Session } from "../services/Session.js"
+import * as Cached from "./internal/cached.js"
 import * as Users from "./internal/models/user.js"
 import * as Wire from "./internal/wire.js"
 
@@ -88,6 +89,8 @@ const fetch = (id: number) =>
 const store = (user: User) =>
   Effect.flatMap(ResourceCache.ResourceCache, (cache) => Effect.as(cache.set(cacheKey(user.id), user), user))
 
+const cached = Cached.make({ module: "User", attribute: "determined.user.id", cacheKey, fetch })
+
 /**
  * A user by id, from the cache when it holds one (upstream `get_user_by_id`).
  *
@@ -99,11 +102,7 @@ const store = (user: User) =>
  *
  * const name = User.get(1).pipe(Effect.map((u) => u.username))
  */
-export const get = Effect.fn("User.get")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.user.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(id), fetch(id))
-})
+export const get = cached.get
 
 /**
  * Fetch a user again, store it in the cache and return it.
@@ -115,11 +114,7 @@ export const get = Effect.fn("User.get")(function*(id: number) {
  *
  * const fresh = User.reload(1)
  */
-export const reload = Effect.fn("User.reload")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.user.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.refresh(cacheKey(id), fetch(id))
-})
+export const reload = cached.reload
 
 /**
  * A user by username (upstream `get_user_by_name`). Always asks the master; stores the answer under the id.

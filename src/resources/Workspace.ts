@@ -10,6 +10,7 @@ import * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
+import * as Cached from "./internal/cached.js"
 import * as Projects from "./internal/models/project.js"
 import { AgentUserGroup } from "./internal/models/user.js"
 import * as Wire from "./internal/wire.js"
@@ -71,6 +72,8 @@ const fetch = (id: number) =>
       WorkspaceResponse
     )).pipe(Effect.map((r) => r.workspace))
 
+const cached = Cached.make({ module: "Workspace", attribute: "determined.workspace.id", cacheKey, fetch })
+
 /**
  * A workspace by id, from the cache when it holds one.
  *
@@ -82,11 +85,7 @@ const fetch = (id: number) =>
  *
  * const name = Workspace.get(1).pipe(Effect.map((ws) => ws.name))
  */
-export const get = Effect.fn("Workspace.get")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(id), fetch(id))
-})
+export const get = cached.get
 
 /**
  * Fetch a workspace again, store it in the cache and return it.
@@ -94,11 +93,7 @@ export const get = Effect.fn("Workspace.get")(function*(id: number) {
  * @since 0.1.0
  * @category operations
  */
-export const reload = Effect.fn("Workspace.reload")(function*(id: number) {
-  yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.refresh(cacheKey(id), fetch(id))
-})
+export const reload = cached.reload
 
 /**
  * Filters of {@link list}.
