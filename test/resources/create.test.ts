@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { Experiment } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { execFileSync } from "node:child_process"
@@ -7,7 +7,7 @@ import * as FS from "node:fs"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
 import * as YAML from "yaml"
-import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { driveClock, json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
 import { config as localConfig } from "./localHelpers.js"
 
 // Experiment.create (packing as upstream, config forms, typed failures, no blind retry) and
@@ -304,6 +304,25 @@ describe("Experiment.create: typed failures", () => {
       assert.deepStrictEqual(error.labels, ["batch-7"])
       assert.isTrue(error.message.includes("Experiment.list({ name: \"unique-run-42\" })"))
       assert.strictEqual(createsOf(yield* mock.requests).length, 1)
+    }))
+})
+
+describe("Experiment.create: no answer within the timeout", () => {
+  it.scoped("a create that times out after sending is ExperimentMayExist, sent once", () =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp((r) =>
+        r.path === "/api/v1/auth/login" ? loginOk() : new Promise<Response>(() => {})
+      )
+      const fiber = yield* Experiment.create({ config: { labels: ["sweep-3"] }, timeout: "5 seconds" }).pipe(
+        Effect.provide(mock.layer()),
+        Effect.flip,
+        Effect.fork
+      )
+      const error = yield* driveClock(fiber)
+      assert.strictEqual(error._tag, "ExperimentMayExist")
+      assert.isTrue(error._tag === "ExperimentMayExist" && error.message.includes("\"sweep-3\""))
+      assert.strictEqual(createsOf(yield* mock.requests).length, 1)
+      yield* Fiber.interrupt(fiber)
     }))
 })
 

@@ -181,3 +181,28 @@ describe("Checkpoint.download against LocalMaster", () => {
       }).pipe(Effect.provide(LocalMaster.layer({ seed: 3 })))
     }))
 })
+
+describe("LocalMaster GET /checkpoints/{uuid}", () => {
+  it.scoped("as the master's echo route: 401 without a token, 415 for zip, 400 for a bad uuid, 404, tar by default", () =>
+    Effect.gen(function*() {
+      const master = yield* LocalMaster.LocalMaster
+      const token = yield* master.token()
+      const exp = yield* Experiment.create({ config: config({ name: "route" }) })
+      yield* advance("30 seconds")
+      const [best] = yield* Experiment.listCheckpoints(exp.id, { maxResults: 1 })
+      const get = (path: string, headers: Record<string, string>) =>
+        master.handle(new Request(`http://local${path}`, { headers }))
+      const auth = { authorization: `Bearer ${token}` }
+      assert.strictEqual((yield* get(`/checkpoints/${best!.uuid}`, {})).status, 401)
+      const zip = yield* get(`/checkpoints/${best!.uuid}`, { ...auth, accept: "application/zip" })
+      assert.strictEqual(zip.status, 415)
+      assert.isTrue((yield* Effect.promise(() => zip.json())).message.includes("unsupported media type"))
+      assert.strictEqual((yield* get("/checkpoints/not-a-uuid", auth)).status, 400)
+      assert.strictEqual((yield* get(`/checkpoints/${UUID}`, auth)).status, 404)
+      const tar = yield* get(`/checkpoints/${best!.uuid}`, auth)
+      assert.strictEqual(tar.status, 200)
+      assert.strictEqual(tar.headers.get("content-type"), "application/x-tar")
+      const bytes = new Uint8Array(yield* Effect.promise(() => tar.arrayBuffer()))
+      assert.strictEqual(new TextDecoder().decode(bytes.subarray(257, 262)), "ustar")
+    }).pipe(Effect.provide(LocalMaster.layer({ seed: 5 }))))
+})
