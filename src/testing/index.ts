@@ -11,3 +11,11 @@
  * @category modules
  */
 export * as LocalMaster from "./LocalMaster.js"
+
+/**
+ * Scripted trials: a typed builder for the `hyperparameters.actions` steps a LocalMaster trial follows.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as Script from "./Script.js"

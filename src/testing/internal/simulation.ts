@@ -23,6 +23,7 @@
 import { makeCurve } from "./curves.js"
 import type { Json, JsonObject } from "./expconf.js"
 import { forEachHp, isObject, lengthInBatches, periodInBatches } from "./expconf.js"
+import { isScripted, nextScriptEvent, stepScript } from "./script.js"
 import type { Bracket, Checkpoint, Experiment, LogRow, MetricRow, Searcher, Trial, TrialState, World } from "./store.js"
 import { isTerminalExperiment, isTerminalTrial } from "./store.js"
 import { wireNumber } from "./wire.js"
@@ -87,6 +88,7 @@ const nextEventOf = (world: World, exp: Experiment, trial: Trial): number => {
   if (trial.state !== "ACTIVE" || trial.phase !== "allocated" || exp.state !== "ACTIVE") return Infinity
   if (trial.stage === 0) return trial.allocAt + PULL_AT
   if (trial.stage === 1) return trial.allocAt + RUN_AT
+  if (isScripted(trial)) return nextScriptEvent(world, trial)
   return timeOfBatch(world, trial, nextMilestone(exp, trial))
 }
 
@@ -148,6 +150,7 @@ const stepTrial = (world: World, exp: Experiment, trial: Trial, at: number): voi
     )
     return
   }
+  if (isScripted(trial)) return stepScript(world, exp, trial, at)
   const b = nextMilestone(exp, trial)
   reachBatch(world, exp, trial, b, at)
 }
@@ -215,9 +218,11 @@ const reachBatch = (world: World, exp: Experiment, trial: Trial, b: number, at: 
 
 const epochsOf = (exp: Experiment, b: number): number => Math.floor(b / exp.batchesPerEpoch)
 
-const pid = (trial: Trial) => 30 + (trial.seed % 200)
+/** @internal */
+export const pid = (trial: Trial) => 30 + (trial.seed % 200)
 
-const pyRepr = (v: unknown): string => {
+/** @internal */
+export const pyRepr = (v: unknown): string => {
   if (typeof v === "string") return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`
   if (typeof v === "boolean") return v ? "True" : "False"
   if (v === null || v === undefined) return "None"
@@ -410,7 +415,8 @@ const logAgent = (world: World, trial: Trial, at: number, text: string): void =>
     rankId: undefined
   })
 
-const logTask = (
+/** @internal */
+export const logTask = (
   world: World,
   trial: Trial,
   at: number,
