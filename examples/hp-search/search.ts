@@ -12,7 +12,7 @@
  * (`Determined.layerFromEnv`), LocalMaster over loopback HTTP (`LocalMaster.serve`) or in process under
  * `TestClock` (`LocalMaster.layer`).
  */
-import { Duration, Effect, Exit, Option, Ref, Schedule, Stream } from "effect"
+import { Duration, Effect, Exit, Fiber, Option, Ref, Schedule, Stream } from "effect"
 import { EarlyStopping, Experiment, Project, Trial, Workspace } from "effect-determined"
 import * as path from "node:path"
 
@@ -215,15 +215,14 @@ export const runSearch = Effect.fn("hpSearch.run")(function*(options: SearchOpti
       })
       yield* report({ trialId: first.id, state: first.state })
 
-      // logs in the background, interrupted when this trial's scope closes
+      // logs in the background: the follow ends shortly after the trial does (awaited below, so that the last
+      // lines are not lost); interrupted if this trial's scope closes first (a failure, Ctrl-C)
       const onLog = options.onLog
-      if (onLog !== undefined) {
-        yield* Trial.logs(first.id, { follow: true }).pipe(
-          Stream.runForEach((entry) => onLog(learningRate, first.id, entry.message)),
-          Effect.catchAll((e) => onLog(learningRate, first.id, `(logs stopped: ${describe(e)})`)),
-          Effect.forkScoped
-        )
-      }
+      const following = onLog === undefined ? undefined : yield* Trial.logs(first.id, { follow: true }).pipe(
+        Stream.runForEach((entry) => onLog(learningRate, first.id, entry.message)),
+        Effect.catchAll((e) => onLog(learningRate, first.id, `(logs stopped: ${describe(e)})`)),
+        Effect.forkScoped
+      )
 
       // watch the trial's snapshots until it ends; the helper kills it when the metric stalls
       const stopped = yield* Ref.make<Option.Option<number>>(Option.none())
@@ -258,6 +257,8 @@ export const runSearch = Effect.fn("hpSearch.run")(function*(options: SearchOpti
         }),
         Stream.runCollect
       )
+      // a master closes a follow when the trial ends; do not wait on one that does not
+      if (following !== undefined) yield* Fiber.join(following).pipe(Effect.timeout("30 seconds"), Effect.ignore)
       const m = metricSummary(final, metric)
       const stoppedAt = yield* Ref.get(stopped)
       yield* report({

@@ -1,14 +1,16 @@
 /**
- * `npm run local-master -- --port <p> [--seed <n>] [--speed <batches/s>]`: serves a LocalMaster on 127.0.0.1 and
- * prints one line `listening on http://127.0.0.1:<p>`. Stops cleanly on SIGINT / SIGTERM.
+ * `npm run local-master -- --port <p> [--seed <n>] [--speed <batches/s>] [--faults <plan>]`: serves a LocalMaster on
+ * 127.0.0.1 and prints one line `listening on http://127.0.0.1:<p>`. Stops cleanly on SIGINT / SIGTERM.
+ * `--faults` takes a fault plan (docs/RELIABILITY.md) as a JSON text or the path of a JSON file.
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { parseArgs } from "node:util"
+import { parsePlan } from "../testing/internal/faults.js"
 import * as LocalMaster from "../testing/LocalMaster.js"
 
-const usage = "usage: local-master --port <port> [--seed <n>] [--speed <batches per second>]"
+const usage = "usage: local-master --port <port> [--seed <n>] [--speed <batches per second>] [--faults <JSON or file>]"
 
 const parsed = (() => {
   try {
@@ -17,6 +19,7 @@ const parsed = (() => {
         port: { type: "string", short: "p" },
         seed: { type: "string" },
         speed: { type: "string" },
+        faults: { type: "string" },
         help: { type: "boolean", short: "h" }
       },
       strict: true
@@ -45,10 +48,19 @@ const number = (name: string, value: string | undefined, dflt: number): number =
 const port = number("port", parsed.port, 8080)
 const seed = number("seed", parsed.seed, 42)
 const speed = number("speed", parsed.speed, 100)
+const faults = (() => {
+  if (parsed.faults === undefined) return undefined
+  try {
+    return parsePlan(parsed.faults)
+  } catch (e) {
+    console.error(`--faults: ${(e as Error).message}\n${usage}`)
+    process.exit(2)
+  }
+})()
 
 const program = Effect.scoped(
   Effect.gen(function*() {
-    const { url } = yield* LocalMaster.serve({ port, seed, speed })
+    const { url } = yield* LocalMaster.serve({ port, seed, speed, faults })
     yield* Effect.sync(() => console.log(`listening on ${url}`))
     return yield* Effect.never
   })

@@ -18,9 +18,15 @@ export interface RetryTarget {
   readonly idempotent: boolean
 }
 
-/** Should this failure be retried for this request? @internal */
+/**
+ * Should this failure be retried for this request? Any request is retried when it certainly was not processed: a
+ * connection that was never made, or a 429 (a rate limiter refuses a request before the master handles it).
+ * Other transient failures are retried for idempotent requests only.
+ * @internal
+ */
 export const shouldRetry = (target: RetryTarget, error: Errors.HttpError): boolean => {
   if (error._tag === "TransportError" && !error.maybeSent) return true
+  if (error._tag === "RateLimited") return true
   return target.idempotent && Errors.isTransient(error)
 }
 

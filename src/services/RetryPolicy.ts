@@ -5,7 +5,7 @@
  * `kill` or `archive`) 5 times on transport failures, per-attempt timeouts, 429 and 502/503/504, with
  * exponential backoff, full jitter and a capped delay, honouring `Retry-After` on 429 and 503. Creates and
  * logins are never retried blindly: a non-idempotent request is only retried when the failure proves it never
- * reached the server (connection refused).
+ * reached the server (connection refused) or was refused unprocessed (429 Too Many Requests).
  *
  * @since 0.1.0
  */

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -23,6 +24,8 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Determined from "../Determined.js"
+import type { FaultPlan, FaultStats } from "./internal/faults.js"
+import { applyPlan, connectionError, connectionFault, faultKinds } from "./internal/faults.js"
 import { startServer } from "./internal/node.js"
 import type { Outcome } from "./internal/router.js"
 import { route } from "./internal/router.js"
@@ -49,13 +52,21 @@ export interface Options {
   readonly users?:
     | ReadonlyArray<{ username: string; password?: string; admin?: boolean; active?: boolean }>
     | undefined
-  /** Placeholder for the fault plan of a later issue; currently ignored. */
-  readonly faults?: unknown
+  /** A seeded fault plan (docs/RELIABILITY.md): errors, 429s, latency, drops, cut streams, expired tokens. */
+  readonly faults?: FaultPlan | undefined
   /** `serve` only: the port on 127.0.0.1 (0, the default, picks a free one). */
   readonly port?: number | undefined
   /** `layer` only: the user the SDK logs in as. Default `determined` with an empty password. */
   readonly login?: { readonly username: string; readonly password?: string | undefined } | undefined
 }
+
+/**
+ * The fault plan of `options.faults` and what `faultStats` counts (docs/RELIABILITY.md).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { FaultKind, FaultPlan, FaultRule, FaultStats } from "./internal/faults.js"
 
 /**
  * One request received by the emulator.
@@ -111,6 +122,13 @@ export declare namespace LocalMaster {
     readonly seedMetrics: (trialId: number, n: number, group?: string) => Effect.Effect<void>
     /** Appends `n` log lines to a trial. */
     readonly seedLogs: (trialId: number, n: number) => Effect.Effect<void>
+    /** Faults injected so far by `options.faults`, by kind (all 0 without a plan). */
+    readonly faultStats: Effect.Effect<FaultStats>
+    readonly resetFaultStats: Effect.Effect<void>
+    /** Streaming responses still open (counted only when `options.faults` is set; `{ rules: [] }` counts alone). */
+    readonly openStreams: Effect.Effect<number>
+    /** Suspends (`false`) and resumes the fault plan, e.g. to set up or check a world without faults. */
+    readonly setFaultsActive: (active: boolean) => Effect.Effect<void>
   }
 }
 
@@ -218,8 +236,9 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
         return yield* toResponse(outcome)
       }).pipe(Effect.withSpan("LocalMaster.handle"))
 
+    const faulty = options.faults === undefined ? undefined : applyPlan(options.faults, options.seed ?? 42, handle)
     const service: LocalMaster.Service = {
-      handle,
+      handle: faulty?.handle ?? handle,
       requests: Effect.sync(() => [...log]),
       resetRequests: Effect.sync(() => {
         log = []
@@ -237,7 +256,11 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
         Effect.zipRight(advanceNow, Effect.sync(() => seedExperiments(world, n, seedOptions))),
       seedMetrics: (trialId, n, group = "training") =>
         Effect.zipRight(advanceNow, Effect.sync(() => seedMetrics(world, trialId, n, group))),
-      seedLogs: (trialId, n) => Effect.zipRight(advanceNow, Effect.sync(() => seedTrialLogs(world, trialId, n)))
+      seedLogs: (trialId, n) => Effect.zipRight(advanceNow, Effect.sync(() => seedTrialLogs(world, trialId, n))),
+      faultStats: faulty?.stats ?? Effect.sync(() => Object.fromEntries(faultKinds.map((k) => [k, 0])) as FaultStats),
+      resetFaultStats: faulty?.resetStats ?? Effect.void,
+      openStreams: faulty?.openStreams ?? Effect.succeed(0),
+      setFaultsActive: faulty?.setActive ?? (() => Effect.void)
     }
     return service
   })
@@ -325,6 +348,10 @@ export const httpClient = (master: LocalMaster.Service): HttpClient.HttpClient =
         ...(payload !== undefined && method !== "GET" && method !== "HEAD" ? { body: payload } : {})
       })
       const response = yield* master.handle(webRequest)
+      const fault = connectionFault(response)
+      if (fault !== undefined) {
+        return yield* new HttpClientError.RequestError({ request, reason: "Transport", cause: connectionError(fault) })
+      }
       return HttpClientResponse.fromWeb(request, response)
     })
   )

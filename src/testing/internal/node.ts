@@ -8,6 +8,7 @@ import type * as Effect from "effect/Effect"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import { createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
+import { connectionFault } from "./faults.js"
 
 /** @internal */
 export interface NodeServer {
@@ -41,6 +42,11 @@ const toWebRequest = async (req: IncomingMessage, port: number): Promise<Request
 }
 
 const writeResponse = async (response: Response, res: ServerResponse): Promise<void> => {
+  // a fault plan's refused or dropped connection: no response at all
+  if (connectionFault(response) !== undefined) {
+    res.socket?.destroy()
+    return
+  }
   const headers: Record<string, string | Array<string>> = {}
   response.headers.forEach((value, key) => {
     if (key === "set-cookie") return
@@ -68,7 +74,12 @@ const writeResponse = async (response: Response, res: ServerResponse): Promise<v
       if (!res.write(value)) await new Promise<void>((resolve) => res.once("drain", () => resolve()))
     }
   } catch {
-    // the producer failed or was cancelled: close the connection
+    // the producer failed (e.g. a fault plan's cut): break the connection, so the client sees a truncated body
+    // rather than a complete one
+    if (!closed) {
+      closed = true
+      res.destroy()
+    }
   } finally {
     if (!closed) res.end()
   }
