@@ -220,6 +220,10 @@ describe("Experiment.create: config forms", () => {
       const missing = yield* run(NodePath.join(root, "nope.yaml"))
       assert.strictEqual(missing._tag, "InvalidExperimentConfig")
       assert.strictEqual(missing._tag === "InvalidExperimentConfig" && missing.file, NodePath.join(root, "nope.yaml"))
+      const notAFile = yield* run(NodePath.join(root, "experiment.cfg"))
+      assert.isTrue(
+        notAFile._tag === "InvalidExperimentConfig" && notAFile.message.includes("neither an existing file")
+      )
       const badFile = write(root, "bad.yml", "a: b: c\n")
       const fromFile = yield* run(badFile)
       assert.strictEqual(fromFile._tag, "InvalidExperimentConfig")

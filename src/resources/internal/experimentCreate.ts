@@ -120,7 +120,13 @@ export const readConfig = (
         return yield* describe(yield* parseYaml(text, config), text, config)
       }
     }
-    return yield* describe(yield* parseYaml(config), config)
+    const value = yield* parseYaml(config)
+    if (typeof value === "string" && looksLikePath(config)) {
+      return yield* invalidConfig(
+        `the experiment config ${JSON.stringify(config)} is neither an existing file nor a YAML mapping`
+      )
+    }
+    return yield* describe(value, config)
   })
 
 const launchWarnings: Record<string, string> = {
