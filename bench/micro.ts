@@ -1,0 +1,137 @@
+/**
+ * Where the client's time goes, without a network or a server: each SDK operation runs against an HttpClient
+ * that answers from bodies recorded once from LocalMaster, so what is measured is the SDK alone (building the
+ * request, the retry and cache layers, reading and decoding the body), next to `JSON.parse` of the same bytes.
+ * Costs are CPU microseconds per item (process.cpuUsage), so a busy machine slows them less than wall time.
+ *
+ *   npx tsx bench/micro.ts
+ *
+ * Not part of `npm run bench`'s table; docs/BENCHMARKS.md quotes it to explain the ratios.
+ */
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Effect, Layer, ManagedRuntime, Stream } from "effect"
+import { Determined, Experiment, Metrics, RetryPolicy, Trial } from "effect-determined"
+import { LocalMaster } from "effect-determined/testing"
+
+const cpuMicros = () => {
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
+
+/** CPU µs per item of `f` (which handles `items` items), best of `repeat` runs after one warm-up. */
+const measure = async (items: number, f: () => Promise<unknown> | unknown, repeat = 5): Promise<number> => {
+  await f()
+  let best = Infinity
+  for (let i = 0; i < repeat; i++) {
+    const start = cpuMicros()
+    await f()
+    best = Math.min(best, (cpuMicros() - start) / items)
+  }
+  return best
+}
+
+const main = async () => {
+  const recorded = new Map<string, string>()
+  const setup = Effect.gen(function*() {
+    const master = yield* LocalMaster.make({ seed: 1 })
+    const [experimentId] = yield* master.seedExperiments(1)
+    const trialId = experimentId!
+    yield* master.seedMetrics(trialId, 10_000, "training")
+    yield* master.seedLogs(trialId, 10_000)
+    return { master, experimentId: experimentId!, trialId }
+  })
+  const { experimentId, master, trialId } = await Effect.runPromise(Effect.scoped(setup).pipe(Effect.map((x) => x)))
+  const live = LocalMaster.httpClient(master)
+  // answers from a recorded body when it has one, else asks LocalMaster once and records the body
+  const canned = HttpClient.make((request, url) =>
+    Effect.gen(function*() {
+      const key = `${request.method} ${url.pathname}${url.search}`
+      let text = recorded.get(key)
+      if (text === undefined) {
+        const response = yield* live.execute(request)
+        text = yield* response.text
+        if (response.status === 200) recorded.set(key, text)
+        else return HttpClientResponse.fromWeb(request, new Response(text, { status: response.status }))
+      }
+      return HttpClientResponse.fromWeb(
+        request,
+        new Response(text, { status: 200, headers: { "content-type": "application/json" } })
+      )
+    }).pipe(Effect.orDie)
+  )
+  const stack = (cache: boolean) =>
+    Determined.layerWithoutHttpClient({
+      master: "http://127.0.0.1:9",
+      username: "determined",
+      password: "",
+      ...(cache ? {} : { cache: false as const })
+    }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, canned)), Layer.orDie)
+  const noCache = ManagedRuntime.make(stack(false))
+  const bare = ManagedRuntime.make(Layer.merge(stack(false), RetryPolicy.layerDisabled))
+  const cached = ManagedRuntime.make(stack(true))
+
+  const rows: Array<{ what: string; micros: number }> = []
+  const add = (what: string, micros: number) => {
+    rows.push({ what, micros })
+    console.error(`${what}: ${micros.toFixed(2)} µs`)
+  }
+
+  // single gets
+  const n = 2_000
+  await noCache.runPromise(Experiment.get(experimentId))
+  const experimentText = recorded.get(`GET /api/v1/experiments/${experimentId}`)!
+  add(
+    "JSON.parse of GET /experiments/{id}",
+    await measure(n, () => {
+      for (let i = 0; i < n; i++) JSON.parse(experimentText)
+    })
+  )
+  add(
+    "Experiment.get, no cache (canned HTTP)",
+    await measure(n, () => noCache.runPromise(Effect.repeatN(Experiment.get(experimentId), n - 1)))
+  )
+  add(
+    "Experiment.get, no cache, no retry (canned HTTP)",
+    await measure(n, () => bare.runPromise(Effect.repeatN(Experiment.get(experimentId), n - 1)))
+  )
+  await cached.runPromise(Trial.get(trialId))
+  add("Trial.get, cache hit", await measure(n, () => cached.runPromise(Effect.repeatN(Trial.get(trialId), n - 1))))
+
+  // streams
+  const reports = await noCache.runPromise(Stream.runCount(Metrics.stream([trialId], { group: "training" })))
+  const metricsText = [...recorded.entries()].find(([k]) => k.includes("trial_metrics"))![1]
+  add(
+    "JSON.parse of the metrics stream, per report",
+    await measure(reports, () => {
+      for (const line of metricsText.split("\n")) if (line !== "") JSON.parse(line)
+    })
+  )
+  add(
+    "Metrics.stream, per report (canned HTTP)",
+    await measure(reports, () => noCache.runPromise(Stream.runDrain(Metrics.stream([trialId], { group: "training" }))))
+  )
+  const lines = await noCache.runPromise(Stream.runCount(Trial.logs(trialId)))
+  const logsText = [...recorded.entries()].find(([k]) => k.includes("/logs"))![1]
+  add(
+    "JSON.parse of the logs stream, per line",
+    await measure(lines, () => {
+      for (const line of logsText.split("\n")) if (line !== "") JSON.parse(line)
+    })
+  )
+  add(
+    "Trial.logs, per line (canned HTTP)",
+    await measure(lines, () => noCache.runPromise(Stream.runDrain(Trial.logs(trialId))))
+  )
+
+  console.log("| operation | CPU µs per item |\n|---|---:|")
+  for (const r of rows) console.log(`| ${r.what} | ${r.micros.toFixed(2)} |`)
+  await Promise.all([noCache.dispose(), bare.dispose(), cached.dispose()])
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
