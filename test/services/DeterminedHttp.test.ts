@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Schema, Stream, TestClock } from "effect"
 import { DeterminedHttp } from "effect-determined"
-import { awaitRequests, driveClock, json, loginOk, makeMockHttp, unaryError } from "../utils/mockHttp.js"
+import { awaitRequests, awaitSleeping, driveClock, json, loginOk, makeMockHttp, unaryError } from "../utils/mockHttp.js"
 
 const Thing = Schema.Struct({ thing: Schema.Struct({ id: Schema.Number, name: Schema.String }) })
 
@@ -134,12 +134,15 @@ describe("DeterminedHttp retries", () => {
       const fiber = yield* getThing.pipe(Effect.provide(mock.layer()), Effect.fork)
       // default policy: 500 ms base doubling, jitter between half and all of it
       yield* awaitRequests(mock.requests, 2) // login + first attempt
+      yield* awaitSleeping
       yield* TestClock.adjust("249 millis")
       assert.strictEqual((yield* mock.requests).length, 2)
       yield* TestClock.adjust("251 millis")
       yield* awaitRequests(mock.requests, 3)
+      yield* awaitSleeping
       yield* TestClock.adjust("1 second")
       yield* awaitRequests(mock.requests, 4)
+      yield* awaitSleeping
       yield* TestClock.adjust("2 seconds")
       const thing = yield* Fiber.join(fiber)
       assert.strictEqual(thing.thing.id, 7)
@@ -164,6 +167,7 @@ describe("DeterminedHttp retries", () => {
       ))
       const fiber = yield* getThing.pipe(Effect.provide(mock.layer()), Effect.fork)
       yield* awaitRequests(mock.requests, 2)
+      yield* awaitSleeping
       yield* TestClock.adjust("6999 millis")
       assert.strictEqual((yield* mock.requests).length, 2)
       yield* TestClock.adjust("1 millis")
@@ -214,6 +218,7 @@ describe("DeterminedHttp retries", () => {
         Effect.fork
       )
       yield* awaitRequests(mock.requests, 2)
+      yield* awaitSleeping
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(fiber)
       assert.strictEqual((yield* mock.requests).length, 3)

@@ -95,3 +95,15 @@ export const driveClock = <A, E>(
     }
     return yield* Effect.dieMessage(`fiber not done after ${maxSteps} clock steps`)
   })
+
+/**
+ * Wait (in real event-loop turns) until some fiber is suspended in a `TestClock` sleep, so that the next
+ * `TestClock.adjust` is certain to reach it.
+ */
+export const awaitSleeping = Effect.gen(function*() {
+  for (let i = 0; i < 100_000; i++) {
+    if ((yield* TestClock.sleeps()).length > 0) return
+    yield* yieldToEventLoop
+  }
+  throw new Error("no fiber went to sleep")
+})
