@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
 import { EarlyStopping, Experiment, Project, Workspace } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
+import * as Options from "../../examples/hp-search/options.js"
 import * as Progress from "../../examples/hp-search/progress.js"
 import * as Report from "../../examples/hp-search/report.js"
 import type { SearchSummary, TrialProgress, TrialResult } from "../../examples/hp-search/search.js"
@@ -262,4 +263,50 @@ describe("hp-search report", () => {
       assert.include(text.split("\n")[2]!, "0.01")
       assert.include(text, "best: learning_rate=0.01")
     }))
+})
+
+describe("hp-search command line", () => {
+  it("defaults to the seed's search space, metric and patience", () => {
+    const cli = Options.parse([])
+    assert.deepStrictEqual(cli.learningRates, [0.0001, 0.001, 0.01, 0.1])
+    assert.strictEqual(cli.metric, "validation_loss")
+    assert.isTrue(cli.smallerIsBetter)
+    assert.strictEqual(cli.patience, 5)
+    assert.strictEqual(cli.report, "hpsearch-report.html")
+    assert.isFalse(cli.fast)
+  })
+
+  it("reads every option", () => {
+    const cli = Options.parse([
+      "--learning-rates",
+      "0.003, 0.03,0.003",
+      "--metric",
+      "accuracy",
+      "--larger-is-better",
+      "--patience",
+      "3",
+      "--fast",
+      "--report",
+      "out/r.html",
+      "--seed",
+      "7",
+      "--quiet"
+    ])
+    assert.deepStrictEqual(cli.learningRates, [0.003, 0.03])
+    assert.strictEqual(cli.metric, "accuracy")
+    assert.isFalse(cli.smallerIsBetter)
+    assert.strictEqual(cli.patience, 3)
+    assert.isTrue(cli.fast)
+    assert.isBelow(cli.maxBatches, Options.defaults.maxBatches)
+    assert.strictEqual(cli.report, "out/r.html")
+    assert.strictEqual(cli.seed, 7)
+    assert.isTrue(cli.quiet)
+  })
+
+  it("rejects bad values with a readable message", () => {
+    assert.throws(() => Options.parse(["--patience", "0"]), /--patience must be a positive integer/)
+    assert.throws(() => Options.parse(["--learning-rates", "0.1,abc"]), /--learning-rates/)
+    assert.throws(() => Options.parse(["--seed", "x"]), /--seed must be an integer/)
+    assert.throws(() => Options.parse(["--no-such-option"]))
+  })
 })
