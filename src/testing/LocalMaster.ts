@@ -32,6 +32,7 @@ import { route } from "./internal/router.js"
 import { openSession } from "./internal/routes/auth.js"
 import { checkpointDownload } from "./internal/routes/checkpointDownload.js"
 import { routes } from "./internal/routes/index.js"
+import { addResourcePools } from "./internal/routes/resourcePools.js"
 import { seedExperiments, seedMetrics, seedTrialLogs } from "./internal/seed.js"
 import { advance, failTrial } from "./internal/simulation.js"
 import { World } from "./internal/store.js"
@@ -52,6 +53,11 @@ export interface Options {
   readonly users?:
     | ReadonlyArray<{ username: string; password?: string; admin?: boolean; active?: boolean }>
     | undefined
+  /**
+   * Resource pools besides `default` (the default compute and aux pool, which can never be bound to a
+   * workspace). Default: none.
+   */
+  readonly resourcePools?: ReadonlyArray<string> | undefined
   /** A seeded fault plan (docs/RELIABILITY.md): errors, 429s, latency, drops, cut streams, expired tokens. */
   readonly faults?: FaultPlan | undefined
   /** `serve` only: the port on 127.0.0.1 (0, the default, picks a free one). */
@@ -188,6 +194,7 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
       { seed: options.seed ?? 42, speed: options.speed ?? 100, users: options.users ?? defaultUsers },
       now
     )
+    addResourcePools(world, options.resourcePools ?? [])
     let log: Array<RequestRecord> = []
     const advanceNow = Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => advance(world, t)))
     const extra = (path: string, request: Request): Outcome | undefined => {

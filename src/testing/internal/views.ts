@@ -20,6 +20,7 @@ import type {
   World
 } from "./store.js"
 import { isTerminalExperiment } from "./store.js"
+import { agentUserGroupOf } from "./users.js"
 import { timestamp, timestampMillis } from "./wire.js"
 
 /** @internal */
@@ -29,7 +30,7 @@ export const userJson = (u: User): JsonObject => {
     username: u.username,
     admin: u.admin,
     active: u.active,
-    agentUserGroup: null,
+    agentUserGroup: agentUserGroupOf(u) ?? null,
     displayName: u.displayName,
     modifiedAt: timestamp(u.modifiedAt),
     remote: u.remote

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto"
 import type { Routes } from "../router.js"
 import type { User, World } from "../store.js"
+import { passwordMatches } from "../users.js"
 import { paginationJson, resourcePoolJson, userJson } from "../views.js"
 import { compareBy, invalidArgument, json, paginate, permissionDenied, unauthenticated, WireError } from "../wire.js"
 
@@ -37,8 +38,7 @@ export const routes: Routes = {
     if (username === "") throw invalidArgument("missing argument: username")
     const user = ctx.world.userByName(username)
     if (user === undefined || user.remote) throw unauthenticated("invalid credentials")
-    const expected = isHashed ? hashPassword(user.password) : user.password
-    if (password !== expected) throw unauthenticated("invalid credentials")
+    if (!passwordMatches(user, password, isHashed)) throw unauthenticated("invalid credentials")
     if (!user.active) throw permissionDenied("user is not active")
     const token = openSession(ctx.world, user)
     return json({ token, user: userJson(user) }, { "set-cookie": `auth=${token}; Path=/` })

@@ -36,6 +36,7 @@ import {
   timestamp,
   WireError
 } from "../wire.js"
+import { applyTemplate } from "./templates.js"
 
 const decodeBase64 = (s: unknown, field: string): Uint8Array => {
   if (s === undefined || s === null || s === "") return new Uint8Array()
@@ -78,6 +79,8 @@ export interface CreateOptions {
   readonly at: number
   /** skip building the model-definition archive (bulk seeding) */
   readonly seeded?: boolean
+  /** CreateExperiment's `template` (merged under the config) */
+  readonly template?: string | undefined
 }
 
 const resolveProject = (world: World, projectId: number, user: JsonObject): number => {
@@ -99,7 +102,7 @@ const resolveProject = (world: World, projectId: number, user: JsonObject): numb
 
 /** Creates an experiment, as CreateExperiment does. @internal */
 export const createExperiment = (world: World, user: User, options: CreateOptions): Experiment => {
-  const userConfig = parseConfigText(options.configText)
+  const userConfig = applyTemplate(world, options.template, parseConfigText(options.configText))
   const projectId = resolveProject(world, options.projectId, userConfig)
   const project = world.project(projectId)
   const workspace = world.workspaces.get(project.workspaceId)
@@ -370,7 +373,7 @@ export const routes: Routes = {
       : JSON.stringify(configText)
     const modelDefinition = decodeModelDefinition(b.array("modelDefinition") ?? [])
     if (b.bool("validateOnly") === true) {
-      const cfg = parseConfigText(text)
+      const cfg = applyTemplate(ctx.world, b.string("template"), parseConfigText(text))
       completeConfig(cfg, { defaultName: "validate", seed: 0, unmanaged: b.bool("unmanaged") === true })
       resolveProject(ctx.world, b.int("projectId") ?? 0, cfg)
       return json({ experiment: emptyExperimentJson(), config: null, warnings: [] })
@@ -382,7 +385,8 @@ export const routes: Routes = {
       activate: b.bool("activate") ?? false,
       projectId: b.int("projectId") ?? 0,
       parentId: b.int("parentId") ?? 0,
-      at: ctx.world.now
+      at: ctx.world.now,
+      template: b.string("template")
     })
     return json({ experiment: experimentJson(ctx.world, exp, false), config: exp.config, warnings: [] })
   },

@@ -8,7 +8,11 @@ import { routes as auth } from "./auth.js"
 import { routes as checkpoints } from "./checkpoints.js"
 import { routes as experiments } from "./experiments.js"
 import { routes as registry } from "./registry.js"
+import { routes as registryMetrics } from "./registryMetrics.js"
+import { routes as resourcePools } from "./resourcePools.js"
+import { routes as templates } from "./templates.js"
 import { routes as trials } from "./trials.js"
+import { routes as users } from "./users.js"
 import { routes as workspaces } from "./workspaces.js"
 
 /** @internal */
@@ -18,5 +22,11 @@ export const routes: Routes = {
   ...trials,
   ...checkpoints,
   ...registry,
-  ...workspaces
+  ...workspaces,
+  // issue 10: users create/patch, templates, resource-pool bindings, model-version metrics, tensorboard files
+  ...users,
+  ...templates,
+  // also answers GetResourcePools (auth.ts's is shadowed): extra pools and the `unbound` filter
+  ...resourcePools,
+  ...registryMetrics
 }
