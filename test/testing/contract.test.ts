@@ -91,7 +91,7 @@ class Walk {
 describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
   it.scoped("every implemented endpoint answers in the contract's shapes", () =>
     Effect.gen(function*() {
-      const master = yield* LocalMaster.make({ seed: 3 })
+      const master = yield* LocalMaster.make({ seed: 3, resourcePools: ["gpu"] })
       const w = new Walk(contract!, master, "")
 
       // ---- master, auth, users -------------------------------------------------------------------------------
@@ -415,12 +415,92 @@ describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
         true
       )
       assert.strictEqual((yield* w.call("DeleteWorkspace", "DELETE", `/api/v1/workspaces/${ws2.id}`)).completed, false)
+      // ---- issue 10: users create/patch, templates, resource-pool bindings, model-version metrics, tensorboard ----
+      const userToken = w.token
+      w.token = yield* master.token("admin")
+      const newUser = (yield* w.call("PostUser", "POST", "/api/v1/users", {
+        user: { username: "walker", active: true, displayName: "Walker" },
+        password: "",
+        isHashed: true
+      })).user
+      yield* w.fail("PostUser", "POST", "/api/v1/users", 400, { user: { username: "w" } })
+      yield* w.fail("PostUser", "POST", "/api/v1/users", 500, { user: { username: "walker" } })
+      yield* w.call("PatchUser", "PATCH", `/api/v1/users/${newUser.id}`, {
+        displayName: "W",
+        active: false,
+        agentUserGroup: { agentUid: 1, agentGid: 2, agentUser: "u", agentGroup: "g" }
+      })
+      yield* w.fail("PatchUser", "PATCH", "/api/v1/users/999", 404, { active: true })
+      yield* w.call("PostTemplate", "POST", "/api/v1/templates/tpl", { name: "tpl", config: { max_restarts: 2 } })
+      yield* w.fail("PostTemplate", "POST", "/api/v1/templates/tpl", 500, { name: "tpl", config: {} })
+      yield* w.call("PutTemplate", "PUT", "/api/v1/templates/tpl2", { name: "tpl2", config: { a: 1 } })
+      yield* w.call("PutTemplate", "PUT", "/api/v1/templates/tpl2", { name: "tpl2", config: { a: 2 }, workspaceId: 1 })
+      yield* w.call("GetTemplate", "GET", "/api/v1/templates/tpl")
+      yield* w.fail("GetTemplate", "GET", "/api/v1/templates/none", 404)
+      yield* w.call("GetTemplates", "GET", "/api/v1/templates?orderBy=ORDER_BY_DESC&limit=1")
+      yield* w.call("PatchTemplateConfig", "PATCH", "/api/v1/templates/tpl2", { b: [1, 2] })
+      yield* w.fail("PatchTemplateConfig", "PATCH", "/api/v1/templates/none", 500, { b: 1 })
+      yield* w.call("PatchTemplateName", "PATCH", "/api/v1/template/rename", { oldName: "tpl2", newName: "tpl3" })
+      yield* w.call("DeleteTemplate", "DELETE", "/api/v1/templates/tpl3")
+      yield* w.fail("DeleteTemplate", "DELETE", "/api/v1/templates/tpl3", 500)
+      const fromTemplate = yield* w.call("CreateExperiment", "POST", "/api/v1/experiments", {
+        config: singleConfig(),
+        template: "tpl",
+        activate: false
+      })
+      assert.strictEqual(fromTemplate.experiment.config.max_restarts, 2)
+      yield* w.fail("CreateExperiment", "POST", "/api/v1/experiments", 404, { config: singleConfig(), template: "x" })
+      yield* w.call("BindRPToWorkspace", "POST", "/api/v1/resource-pools/gpu/workspace-bindings", {
+        resourcePoolName: "gpu",
+        workspaceIds: [ws.id]
+      })
+      assert.strictEqual(
+        yield* w.fail("BindRPToWorkspace", "POST", "/api/v1/resource-pools/default/workspace-bindings", 500, {
+          resourcePoolName: "default",
+          workspaceIds: [ws.id]
+        }),
+        "default resource pool default cannot be bound to any workspace"
+      )
+      yield* w.call("ListWorkspacesBoundToRP", "GET", "/api/v1/resource-pools/gpu/workspace-bindings?limit=5")
+      yield* w.fail("ListWorkspacesBoundToRP", "GET", "/api/v1/resource-pools/zz/workspace-bindings?limit=5", 500)
+      yield* w.call("ListRPsBoundToWorkspace", "GET", `/api/v1/workspaces/${ws.id}/available-resource-pools?limit=5`)
+      yield* w.call("GetResourcePools", "GET", "/api/v1/resource-pools?unbound=true")
+      yield* w.call("OverwriteRPWorkspaceBindings", "PUT", "/api/v1/resource-pools/gpu/workspace-bindings", {
+        resourcePoolName: "gpu",
+        workspaceIds: [1]
+      })
+      yield* w.call("UnbindRPFromWorkspace", "DELETE", "/api/v1/resource-pools/gpu/workspace-bindings", {
+        resourcePoolName: "gpu",
+        workspaceIds: [1]
+      })
+      yield* w.fail("UnbindRPFromWorkspace", "DELETE", "/api/v1/resource-pools/gpu/workspace-bindings", 500, {
+        resourcePoolName: "gpu",
+        workspaceIds: [1]
+      })
+      yield* w.call("PostModel", "POST", "/api/v1/models", { name: "reg" })
+      const [seeded] = yield* master.seedExperiments(1)
+      const seededCkpt = (yield* w.call("GetExperimentCheckpoints", "GET", `/api/v1/experiments/${seeded}/checkpoints`))
+        .checkpoints[0]
+      yield* w.call("PostModelVersion", "POST", "/api/v1/models/reg/versions", {
+        checkpointUuid: seededCkpt.uuid,
+        modelName: "reg"
+      })
+      yield* w.call(
+        "GetTrialMetricsByModelVersion",
+        "GET",
+        "/api/v1/models/reg/versions/1/metrics?metricGroup=training"
+      )
+      yield* w.fail("GetTrialMetricsByModelVersion", "GET", "/api/v1/models/reg/versions/9/metrics", 404)
+      yield* w.call("DeleteTensorboardFiles", "DELETE", `/api/v1/experiments/${expId}/tensorboard-files`)
+      yield* w.fail("DeleteTensorboardFiles", "DELETE", "/api/v1/experiments/999/tensorboard-files", 500)
+      w.token = userToken
+
       yield* w.call("Logout", "POST", "/api/v1/auth/logout")
       yield* w.fail("GetMe", "GET", "/api/v1/me", 401)
 
       // ---- unknown paths, wrong methods, unimplemented endpoints ------------------------------------------------
       for (
-        const [method, path] of [["GET", "/api/v1/nope"], ["DELETE", "/api/v1/master"], ["GET", "/api/v1/templates"]]
+        const [method, path] of [["GET", "/api/v1/nope"], ["DELETE", "/api/v1/master"], ["GET", "/api/v1/tasks/count"]]
       ) {
         const r = yield* call(master, method!, path!, { token: login.token })
         assert.strictEqual(r.status, 501)
