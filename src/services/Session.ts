@@ -62,9 +62,12 @@ export class Session extends Context.Tag("effect-determined/Session")<Session, S
 
 const LoginResponse = Schema.Struct({ token: Schema.String })
 
-const isLoopback = (master: string) => {
+// Loopback, or a reserved name that can never be a remote host (RFC 6761: `.localhost`, `.invalid`, `.test`),
+// such as the in-process LocalMaster's `localmaster.invalid`.
+const isLocal = (master: string) => {
   const host = new URL(master).hostname
-  return host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.")
+  return host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.") ||
+    /\.(localhost|invalid|test)$/.test(host)
 }
 
 /**
@@ -91,7 +94,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
         isHashed: true
       }
     }
-    if (!warnedPlainHttp && config.master.startsWith("http://") && !isLoopback(config.master)) {
+    if (!warnedPlainHttp && config.master.startsWith("http://") && !isLocal(config.master)) {
       warnedPlainHttp = true
       yield* Effect.logWarning(
         `sending credentials over plain http:// to ${new URL(config.master).host}; use https:// for a remote master`
