@@ -344,23 +344,31 @@ const passThrough = (
   const reader = source.getReader()
   let seen = 0
   let finished = false
+  // set once the stream is cut: the head of the broken line is delivered first (an error discards what is queued)
+  let broken = false
   const finish = () => {
     if (finished) return
     finished = true
     onClose()
   }
   const cut = (controller: ReadableStreamDefaultController<Uint8Array>, head: Uint8Array | undefined) => {
-    if (head !== undefined && head.length > 0) controller.enqueue(head)
     finish()
     onCut()
     reader.cancel().catch(() => {})
-    controller.error(connectionError("dropped"))
+    if (head !== undefined && head.length > 0) {
+      broken = true
+      controller.enqueue(head)
+    } else controller.error(connectionError("dropped"))
   }
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (cutAfter === 0) cut(controller, undefined)
     },
     async pull(controller) {
+      if (broken) {
+        controller.error(connectionError("dropped"))
+        return
+      }
       try {
         const { done, value } = await reader.read()
         if (done) {
@@ -534,11 +542,13 @@ export const applyPlan = (
       Effect.map((buffer) => {
         const bytes = new Uint8Array(buffer)
         const half = bytes.subarray(0, Math.floor(bytes.length / 2))
+        count("dropAfter")
+        let sent = half.length === 0
         const body = new ReadableStream<Uint8Array>({
-          start(controller) {
-            if (half.length > 0) controller.enqueue(half)
-            count("dropAfter")
-            controller.error(connectionError("dropped"))
+          pull(controller) {
+            if (sent) controller.error(connectionError("dropped"))
+            else controller.enqueue(half)
+            sent = true
           }
         })
         return new Response(body, {
