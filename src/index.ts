@@ -44,3 +44,5 @@ export * as User from "./resources/User.js"
 export * as ResourcePool from "./resources/ResourcePool.js"
 /** @since 0.1.0 */
 export * as Master from "./resources/Master.js"
+/** @since 0.1.0 */
+export * as Template from "./resources/Template.js"

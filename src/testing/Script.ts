@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import type { JsonObject } from "../resources/internal/wire.js"
 
 /**
  * A `report` step: one metric report of a group (`training`, `validation` or a custom group).
@@ -234,7 +235,7 @@ const merge = (base: unknown, over: unknown): unknown => {
 /**
  * A whole experiment config for a script, as the no-op model's `generate_config`: name `noop`, entrypoint
  * `python3 train.py`, the actions, `max_restarts: 0` and a `single` searcher on metric `x`, with `overrides`
- * merged over it.
+ * merged over it. Ready for `Experiment.create({ config })` (metric values must be JSON).
  *
  * @since 0.1.0
  * @category constructors
@@ -246,7 +247,7 @@ const merge = (base: unknown, over: unknown): unknown => {
  *   { max_restarts: 1 }
  * )
  */
-export const config = (actions: Actions, overrides?: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+export const config = (actions: Actions, overrides?: Readonly<Record<string, unknown>>): JsonObject => {
   const base: Record<string, unknown> = {
     name: "noop",
     entrypoint: "python3 train.py",
@@ -254,5 +255,5 @@ export const config = (actions: Actions, overrides?: Readonly<Record<string, unk
     max_restarts: 0,
     searcher: { name: "single", metric: "x" }
   }
-  return overrides === undefined ? base : merge(base, overrides) as Record<string, unknown>
+  return (overrides === undefined ? base : merge(base, overrides)) as JsonObject
 }
