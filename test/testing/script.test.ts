@@ -254,4 +254,35 @@ describe("LocalMaster scripted trials", () => {
       assert.isTrue(errors.some((l) => l.log.endsWith("root: bad\n")))
       assert.strictEqual((yield* t.trial(tr.id)).state, "STATE_COMPLETED")
     }))
+  it.scoped("pause and activate resume the script where it stopped", () =>
+    Effect.gen(function*() {
+      const t = yield* setup
+      const exp = yield* t.create(
+        Script.config(
+          Script.make(
+            Script.report("training", { loss: 3 }),
+            Script.report("training", { loss: 2 }),
+            Script.sleep("10 seconds"),
+            Script.report("training", { loss: 1 })
+          )
+        )
+      )
+      yield* TestClock.adjust("5 seconds")
+      const pause = yield* call(t.master, "POST", `/api/v1/experiments/${exp.id}/pause`, { token: t.token })
+      assert.strictEqual(pause.status, 200)
+      yield* TestClock.adjust("30 seconds")
+      const [tr] = yield* t.trials(exp.id)
+      assert.strictEqual(tr.state, "STATE_PAUSED")
+      assert.strictEqual((yield* t.checkpoints(tr.id)).length, 1)
+      const activate = yield* call(t.master, "POST", `/api/v1/experiments/${exp.id}/activate`, { token: t.token })
+      assert.strictEqual(activate.status, 200)
+      yield* TestClock.adjust("5 seconds")
+      const rows = yield* t.metrics(tr.id, "training")
+      assert.deepStrictEqual(rows.map((r) => [r.totalBatches, r.trialRunId, r.metrics.avg_metrics.loss]), [
+        [1, 1, 3],
+        [2, 1, 2],
+        [3, 2, 1]
+      ])
+      assert.strictEqual((yield* t.trial(tr.id)).state, "STATE_COMPLETED")
+    }))
 })
