@@ -82,12 +82,14 @@ describe("User writes against LocalMaster", () => {
 })
 
 describe("ResourcePool bindings against LocalMaster", () => {
-  it.effect("bind by name and id, list ids and workspaces, overwrite, unbind; default pool refused", () =>
+  it.effect("bind by name and id, list ids and workspaces, Workspace.listPools, overwrite, unbind; default pool refused", () =>
     asAdmin(Effect.gen(function*() {
       const ws = yield* Workspace.create("team")
       const pools = yield* ResourcePool.list()
       assert.deepStrictEqual(pools.map((p) => p.name), ["cpu", "default", "gpu"])
+      assert.deepStrictEqual(yield* Workspace.listPools(ws.id), ["default", "gpu", "cpu"])
       yield* ResourcePool.bind("gpu", ["team", 1])
+      assert.deepStrictEqual(yield* Workspace.listPools(ws.id), ["gpu", "default", "cpu"])
       assert.deepStrictEqual([...(yield* ResourcePool.listWorkspaceIds("gpu"))].sort(), [1, ws.id].sort())
       const bound = yield* ResourcePool.listWorkspaces("gpu")
       assert.deepStrictEqual(bound.map((w) => w.name).sort(), ["Uncategorized", "team"])
