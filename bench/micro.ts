@@ -9,9 +9,10 @@
  * Not part of `npm run bench`'s table; docs/BENCHMARKS.md quotes it to explain the ratios.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Effect, Layer, ManagedRuntime, Stream } from "effect"
-import { Determined, Experiment, Metrics, RetryPolicy, Trial } from "effect-determined"
+import { Effect, Layer, ManagedRuntime, ParseResult, Schema, Stream } from "effect"
+import { Determined, DeterminedHttp, Experiment, Metrics, RetryPolicy, Trial } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
+import * as ExperimentModels from "../src/resources/internal/models/experiment.js"
 
 const cpuMicros = () => {
   const u = process.cpuUsage()
@@ -84,6 +85,27 @@ const main = async () => {
     "JSON.parse of GET /experiments/{id}",
     await measure(n, () => {
       for (let i = 0; i < n; i++) JSON.parse(experimentText)
+    })
+  )
+  const request = { method: "GET" as const, path: `/api/v1/experiments/${experimentId}` }
+  const httpJson = <A, I>(schema: Schema.Schema<A, I, never>) =>
+    Effect.flatMap(DeterminedHttp.DeterminedHttp, (http) => http.json(request, schema))
+  add(
+    "DeterminedHttp.json, no decoding (Schema.Unknown)",
+    await measure(n, () => noCache.runPromise(Effect.repeatN(httpJson(Schema.Unknown), n - 1)))
+  )
+  add(
+    "DeterminedHttp.json, ExperimentResponse",
+    await measure(n, () => noCache.runPromise(Effect.repeatN(httpJson(ExperimentModels.ExperimentResponse), n - 1)))
+  )
+  const decodeExperiment = ParseResult.decodeUnknownSync(ExperimentModels.ExperimentResponse, {
+    onExcessProperty: "ignore"
+  })
+  const experimentJson = JSON.parse(experimentText)
+  add(
+    "ExperimentResponse decoding alone",
+    await measure(n, () => {
+      for (let i = 0; i < n; i++) decodeExperiment(experimentJson)
     })
   )
   add(
