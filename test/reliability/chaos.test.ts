@@ -8,7 +8,7 @@ import { Experiment, RetryPolicy, Trial } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import type { SearchSummary, TrialProgress } from "../../examples/hp-search/search.js"
 import { runSearch } from "../../examples/hp-search/search.js"
-import { chaosPlan, steps, virtual } from "./helpers.js"
+import { chaosPlan, VirtualClock } from "./helpers.js"
 
 const learningRates = [0.0001, 0.001, 0.01, 0.1]
 
@@ -16,6 +16,7 @@ const learningRates = [0.0001, 0.001, 0.01, 0.1]
 const patient = RetryPolicy.layer({ times: 10, base: "100 millis", maxDelay: "2 seconds" })
 
 interface Outcome {
+  readonly steps: number
   readonly summary: SearchSummary
   /** POSTs that reached the emulator, by path */
   readonly creates: Readonly<Record<string, number>>
@@ -33,7 +34,7 @@ const count = (xs: ReadonlyArray<string>) => {
 }
 
 /** The search, with chatty trials: every running trial prints 6 more lines every 500 ms (about 1,200 in all). */
-const searchOnce = (faults: LocalMaster.FaultPlan | undefined) =>
+const searchOnce = (faults: LocalMaster.FaultPlan | undefined, clock = new VirtualClock()) =>
   Effect.gen(function*() {
     const master = yield* LocalMaster.LocalMaster
     const delivered = new Map<number, Array<string>>()
@@ -47,7 +48,7 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined) =>
     yield* Effect.forkScoped(Effect.forever(
       Effect.zipRight(Effect.sleep("500 millis"), Effect.forEach(running, (id) => master.seedLogs(id, 6)))
     ))
-    const summary = yield* virtual(
+    const summary = yield* clock.run(
       runSearch({
         learningRates,
         maxBatches: 1000,
@@ -73,9 +74,9 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined) =>
         creates[r.path] = (creates[r.path] ?? 0) + 1
       }
     }
-    const experiments = yield* virtual(Experiment.list())
-    const trials = yield* virtual(Effect.forEach(experiments, (e) => Experiment.listTrials(e.id)))
-    const logs = yield* virtual(Effect.forEach(summary.results, (r) =>
+    const experiments = yield* clock.run(Experiment.list())
+    const trials = yield* clock.run(Effect.forEach(experiments, (e) => Experiment.listTrials(e.id)))
+    const logs = yield* clock.run(Effect.forEach(summary.results, (r) =>
       Effect.map(
         Stream.runCollect(Trial.logs(r.trialId!)),
         (all) => ({
@@ -85,6 +86,7 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined) =>
         })
       )))
     return {
+      steps: clock.steps,
       summary,
       creates,
       trialStates: trials.flat().map((t) => t.state),
@@ -92,7 +94,7 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined) =>
       logs,
       stats
     } satisfies Outcome
-  }).pipe(Effect.scoped, Effect.provide(LocalMaster.layer({ seed: 42, speed: 10, faults })))
+  }).pipe(Effect.scoped, Effect.provide(LocalMaster.layer({ seed: 42, speed: 10, faults })), Effect.withClock(clock))
 
 describe("chaos: the demo's search under the fault plan", () => {
   it.effect(
@@ -103,7 +105,7 @@ describe("chaos: the demo's search under the fault plan", () => {
         const chaos = yield* searchOnce(chaosPlan)
 
         // what was injected (docs/RELIABILITY.md reports these numbers)
-        console.log(`chaos faults injected: ${JSON.stringify(chaos.stats)}; steps ${steps}`)
+        console.log(`chaos faults injected: ${JSON.stringify(chaos.stats)}; steps ${chaos.steps}`)
         for (const kind of Object.keys(chaos.stats) as Array<keyof LocalMaster.FaultStats>) {
           if (kind === "status500") continue // not transient: not in the plan
           assert.isAbove(chaos.stats[kind], 0, `no ${kind} fault was injected`)

@@ -2,11 +2,10 @@
  * Shared by the reliability tests: the chaos fault plan, a virtual-time driver that jumps from one scheduled
  * wake-up to the next, and a forced garbage collection for heap measurements.
  */
-import { Chunk, Duration, Effect, Fiber, Option, TestClock } from "effect"
+import { Clock, Duration, Effect, Fiber, Option } from "effect"
 import type { LocalMaster } from "effect-determined/testing"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import { yieldToEventLoop } from "../utils/mockHttp.js"
 
 /**
  * The plan of the chaos and soak tests (docs/RELIABILITY.md repeats it):
@@ -43,46 +42,95 @@ export const chaosPlan: LocalMaster.FaultPlan = {
   ]
 }
 
+const turn = () => new Promise<void>((resolve) => setTimeout(() => setImmediate(resolve), 0))
+
 /**
- * Runs a forked fiber to its end in virtual time: lets pending I/O land (real event-loop turns), then moves the
- * `TestClock` to the next scheduled wake-up (at most `maxStep` at once), until the fiber is done.
+ * A virtual `Clock` driven by the test. `TestClock.adjust` waits, with real timers, until every fiber is
+ * suspended, which costs milliseconds per step and far more with hundreds of busy fibers; this clock only lets
+ * the event loop turn (one timer tick and one check phase: pending I/O, promises and the Effect scheduler run)
+ * and then moves to the next scheduled wake-up. Run the whole test under `Effect.withClock(clock)` so that the
+ * emulator, the SDK and the test see the same time.
  */
-export const drive = <A, E>(
-  fiber: Fiber.Fiber<A, E>,
-  options: {
-    readonly maxStep?: Duration.DurationInput
-    readonly minStep?: Duration.DurationInput
-    readonly maxSteps?: number
-  } = {}
-) =>
-  Effect.gen(function*() {
-    const maxStep = Duration.toMillis(options.maxStep ?? "1 second")
-    const minStep = Duration.toMillis(options.minStep ?? 0)
-    const maxSteps = options.maxSteps ?? 1_000_000
-    for (let i = 0; i < maxSteps; i++) {
-      const done = yield* Fiber.poll(fiber)
-      if (Option.isSome(done)) {
-        steps += i
-        return yield* Fiber.join(fiber)
+export class VirtualClock implements Clock.Clock {
+  readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
+  /** Steps taken so far. */
+  steps = 0
+  private now: number
+  private readonly pending = new Set<{ readonly at: number; readonly wake: () => void }>()
+  constructor(start = 0) {
+    this.now = start
+  }
+  unsafeCurrentTimeMillis(): number {
+    return this.now
+  }
+  unsafeCurrentTimeNanos(): bigint {
+    return BigInt(Math.round(this.now * 1_000_000))
+  }
+  readonly currentTimeMillis: Effect.Effect<number> = Effect.sync(() => this.now)
+  readonly currentTimeNanos: Effect.Effect<bigint> = Effect.sync(() => this.unsafeCurrentTimeNanos())
+  sleep(duration: Duration.Duration): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      const entry = { at: this.now + Math.max(0, Duration.toMillis(duration)), wake: () => resume(Effect.void) }
+      this.pending.add(entry)
+      return Effect.sync(() => {
+        this.pending.delete(entry)
+      })
+    })
+  }
+  /** Sleeps scheduled and not yet woken. */
+  get sleeping(): number {
+    return this.pending.size
+  }
+  /**
+   * One step: let the event loop turn, then move to the next wake-up (at least `minStep`, at most `maxStep`,
+   * never past `until`) and wake every sleep due by then.
+   */
+  private step(minStep: number, maxStep: number, until: number): Effect.Effect<void> {
+    return Effect.promise(async () => {
+      await turn()
+      let next = Infinity
+      for (const e of this.pending) if (e.at < next) next = e.at
+      const target = next === Infinity ? until : next
+      if (target === Infinity) return // nothing scheduled yet: waiting for I/O
+      this.now = Math.min(until, this.now + Math.min(Math.max(target - this.now, minStep), maxStep))
+      this.steps++
+      const due = [...this.pending].filter((e) => e.at <= this.now).sort((a, b) => a.at - b.at)
+      for (const e of due) {
+        this.pending.delete(e)
+        e.wake()
       }
-      yield* yieldToEventLoop
-      const sleeps = yield* TestClock.sleeps()
-      if (Chunk.isEmpty(sleeps)) continue
-      const now = yield* TestClock.currentTimeMillis
-      const next = Math.min(...Chunk.toReadonlyArray(sleeps))
-      yield* TestClock.adjust(Math.min(Math.max(next - now, minStep), maxStep))
-    }
-    return yield* Effect.dieMessage(`fiber not done after ${maxSteps} steps`)
-  })
+    })
+  }
+  /** Runs a forked fiber to its end, moving the clock as it sleeps. */
+  drive<A, E>(fiber: Fiber.Fiber<A, E>, options: StepOptions = {}): Effect.Effect<A, E> {
+    const minStep = Duration.toMillis(options.minStep ?? 0)
+    const maxStep = Duration.toMillis(options.maxStep ?? "1 second")
+    const loop: Effect.Effect<A, E> = Effect.flatMap(Fiber.poll(fiber), (done) =>
+      Option.isSome(done)
+        ? Fiber.join(fiber)
+        : Effect.zipRight(this.step(minStep, maxStep, Infinity), Effect.suspend(() => loop)))
+    return loop
+  }
+  /** Forks `effect` and drives it to its end. */
+  run<A, E, R>(effect: Effect.Effect<A, E, R>, options: StepOptions = {}): Effect.Effect<A, E, R> {
+    return Effect.flatMap(Effect.fork(effect), (fiber) => this.drive(fiber, options))
+  }
+  /** Moves the clock to `until` (millis), waking every sleep on the way. */
+  advanceTo(until: number, options: StepOptions = {}): Effect.Effect<void> {
+    const minStep = Duration.toMillis(options.minStep ?? 0)
+    const maxStep = Duration.toMillis(options.maxStep ?? "1 second")
+    const loop: Effect.Effect<void> = Effect.suspend(() =>
+      this.now >= until ? Effect.void : Effect.zipRight(this.step(minStep, maxStep, until), loop)
+    )
+    return loop
+  }
+}
 
-/** Clock steps taken by {@link drive} so far (for reports). */
-export let steps = 0
-
-/** Runs `effect` in a forked fiber driven by {@link drive}. */
-export const virtual = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
-  options?: Parameters<typeof drive>[1]
-) => Effect.flatMap(Effect.fork(effect), (fiber) => drive(fiber, options))
+/** How a {@link VirtualClock} steps. */
+export interface StepOptions {
+  readonly minStep?: Duration.DurationInput | undefined
+  readonly maxStep?: Duration.DurationInput | undefined
+}
 
 let gcFunction: (() => void) | undefined
 
