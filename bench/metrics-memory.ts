@@ -8,7 +8,9 @@
  *   npx tsx bench/metrics-memory.ts --http     # both sizes, over loopback HTTP (LocalMaster.serve + fetch)
  *   npx tsx bench/metrics-memory.ts 250000     # one size, this process
  *
- * Not a test: timings and memory are printed, never asserted.
+ * Not a test: timings and memory are printed, never asserted. `npm run bench` (bench/run.ts, scenario 3) measures
+ * the same over loopback against a server in its own process, next to the raw floor; this script remains for a
+ * quick in-process check.
  */
 import { Effect, Layer, Stream } from "effect"
 import { Determined, Metrics } from "effect-determined"
