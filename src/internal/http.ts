@@ -304,6 +304,8 @@ export const readText = (
         chunks.push(bytes)
         return Effect.void
       }),
+      // no body at all (e.g. a 204, or a proxy's empty answer) reads as "", not as a broken connection
+      Effect.catchIf((e) => e._tag === "ResponseError" && e.reason === "EmptyBody", () => Effect.void),
       Effect.mapError((e) =>
         e._tag === "DecodeError" ? e : transportError(spec, e.cause ?? e, "reading the body failed")
       ),
@@ -470,6 +472,7 @@ export const ndjson = <A, I>(
     }
     const decoder = new TextDecoder()
     return response.stream.pipe(
+      Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(e)),
       Stream.mapError((e) => transportError(spec, e.cause ?? e, "the stream was interrupted")),
       Stream.takeWhile(() => failure === undefined),
       Stream.mapChunks((chunks) => {
