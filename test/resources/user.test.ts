@@ -5,8 +5,8 @@ import { LocalMaster } from "effect-determined/testing"
 import { createHash } from "node:crypto"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
 
-// Reads against LocalMaster; creation and PATCH over a mock HTTP client until LocalMaster serves PostUser and
-// PatchUser (issue 10).
+// Reads against LocalMaster; the exact request bodies of creation and PATCH over a mock HTTP client. The same
+// operations against LocalMaster are in issue10.integration.test.ts.
 
 const requests = Effect.map(
   Effect.flatMap(LocalMaster.LocalMaster, (m) => m.requests),

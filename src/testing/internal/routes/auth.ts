@@ -7,7 +7,7 @@ import { createHash } from "node:crypto"
 import type { Routes } from "../router.js"
 import type { User, World } from "../store.js"
 import { passwordMatches } from "../users.js"
-import { paginationJson, resourcePoolJson, userJson } from "../views.js"
+import { paginationJson, userJson } from "../views.js"
 import { compareBy, invalidArgument, json, paginate, permissionDenied, unauthenticated, WireError } from "../wire.js"
 
 const SALT = "GubPEmmotfiK9TMD6Zdw"
@@ -111,10 +111,5 @@ export const routes: Routes = {
       userManagementEnabled: true,
       strictJobQueueControl: false,
       hasCustomLogo: false
-    }),
-  GetResourcePools: (ctx) => {
-    const pools = ctx.query.bool("unbound") === true ? [] : [resourcePoolJson(ctx.world)]
-    const page = paginate(pools, ctx.query.int("offset"), ctx.query.int("limit"))
-    return json({ resourcePools: page.items, pagination: paginationJson(page.pagination) })
-  }
+    })
 }

@@ -26,7 +26,6 @@ export const routes: Routes = {
   // issue 10: users create/patch, templates, resource-pool bindings, model-version metrics, tensorboard files
   ...users,
   ...templates,
-  // also answers GetResourcePools (auth.ts's is shadowed): extra pools and the `unbound` filter
   ...resourcePools,
   ...registryMetrics
 }
