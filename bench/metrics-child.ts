@@ -2,7 +2,8 @@
  * One client process of the metrics scenario, so its peak RSS is its own: streams the training reports of
  * some trials from the bench server, with the SDK (`Metrics.stream`) or raw (`fetch` + `JSON.parse` per line),
  * optionally after a warm-up pass over other trials, and prints one JSON line
- * `{ "reports", "ms", "reportsPerSecond", "peakRssMb" }` (`peakRssMb` is the process's `maxRSS`).
+ * `{ "reports", "ms", "reportsPerSecond", "peakRssMb", "peakHeapUsedMb" }` (`peakRssMb` is the process's `maxRSS`,
+ * `peakHeapUsedMb` the largest V8 heap in use sampled every 50,000 reports).
  *
  *   npx tsx bench/metrics-child.ts --url http://127.0.0.1:<p> --mode sdk|raw --ids 1,2,3 [--warm 4,5]
  */
@@ -26,10 +27,23 @@ const url = args.url!
 const trialIds = ids(args.ids)
 const warmIds = ids(args.warm)
 
+// the largest V8 heap in use seen while streaming (sampled every 50,000 reports)
+let peakHeap = 0
+const sampleHeap = () => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)
+}
+
 const sdk = async () => {
   const layer = Determined.layer({ master: url, username: "determined", password: "", cache: false })
   const run = (list: ReadonlyArray<number>) =>
-    Metrics.stream(list, { group: "training" }).pipe(Stream.runCount, Effect.provide(layer), Effect.runPromise)
+    Metrics.stream(list, { group: "training" }).pipe(
+      Stream.runFold(0, (n) => {
+        if (n % 50_000 === 0) sampleHeap()
+        return n + 1
+      }),
+      Effect.provide(layer),
+      Effect.runPromise
+    )
   if (warmIds.length > 0) await run(warmIds)
   const start = now()
   const reports = await run(trialIds)
@@ -41,6 +55,7 @@ const raw = async () => {
   const run = async (list: ReadonlyArray<number>) => {
     let reports = 0
     await client.ndjson("/api/v1/trials/metrics/trial_metrics", { trialIds: list, group: "training" }, (line) => {
+      if (reports % 50_000 < line.result.metrics.length) sampleHeap()
       reports += line.result.metrics.length
       return true
     })
@@ -59,7 +74,8 @@ const main = async () => {
     ms,
     reportsPerSecond: reports / (ms / 1000),
     // maxRSS is in KiB
-    peakRssMb: process.resourceUsage().maxRSS / 1024
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakHeapUsedMb: peakHeap / 1024 / 1024
   }))
 }
 

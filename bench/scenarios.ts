@@ -154,6 +154,7 @@ interface ChildResult {
   readonly ms: number
   readonly reportsPerSecond: number
   readonly peakRssMb: number
+  readonly peakHeapUsedMb: number
 }
 
 const metricsChild = (
@@ -226,7 +227,10 @@ export const metrics = async (ctx: Context): Promise<Array<Row>> => {
       sdkSpreadPct: 0,
       baselineSpreadPct: 0,
       goal: "ratio ≤ 1.5",
-      goalMet: rssRatio <= 1.5
+      goalMet: rssRatio <= 1.5,
+      note: `largest V8 heap in use while streaming: ${rssLarge.peakHeapUsedMb.toFixed(1)} MiB vs ${
+        rssSmall.peakHeapUsedMb.toFixed(1)
+      } MiB`
     }
   ]
 }
