@@ -172,6 +172,13 @@ const causeCode = (u: unknown, depth = 0): string | undefined => {
   return "cause" in u ? causeCode(u.cause, depth + 1) : undefined
 }
 
+/**
+ * What to keep of a platform error as a cause: its own cause, never the error itself, whose `request` holds the
+ * headers (the Authorization header among them) and would show them when the error is serialised or inspected.
+ */
+const platformCause = (error: { readonly cause?: unknown; readonly message: string }): unknown =>
+  error.cause ?? new Error(error.message)
+
 const transportError = (spec: RequestSpec, cause: unknown, description?: string): Errors.TransportError => {
   const code = causeCode(cause)
   const detail = description ?? (Predicate.isObject(cause) && "message" in cause ? String(cause.message) : "failed")
@@ -307,7 +314,7 @@ export const readText = (
       // no body at all (e.g. a 204, or a proxy's empty answer) reads as "", not as a broken connection
       Effect.catchIf((e) => e._tag === "ResponseError" && e.reason === "EmptyBody", () => Effect.void),
       Effect.mapError((e) =>
-        e._tag === "DecodeError" ? e : transportError(spec, e.cause ?? e, "reading the body failed")
+        e._tag === "DecodeError" ? e : transportError(spec, platformCause(e), "reading the body failed")
       ),
       Effect.map(() => Buffer.concat(chunks, total).toString("utf8"))
     )
@@ -326,11 +333,7 @@ export const attempt = (
   token: Option.Option<Redacted.Redacted<string>>
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError> =>
   client.execute(buildRequest(target, spec, token)).pipe(
-    Effect.mapError((error) =>
-      error._tag === "RequestError"
-        ? transportError(spec, error.cause ?? error, error.description)
-        : transportError(spec, error.cause ?? error, error.description)
-    ),
+    Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
     Effect.timeoutFail({
       duration: target.timeout,
       onTimeout: () =>
@@ -473,7 +476,7 @@ export const ndjson = <A, I>(
     const decoder = new TextDecoder()
     return response.stream.pipe(
       Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(e)),
-      Stream.mapError((e) => transportError(spec, e.cause ?? e, "the stream was interrupted")),
+      Stream.mapError((e) => transportError(spec, platformCause(e), "the stream was interrupted")),
       Stream.takeWhile(() => failure === undefined),
       Stream.mapChunks((chunks) => {
         let text = remainder
