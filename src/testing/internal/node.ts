@@ -67,17 +67,23 @@ const writeResponse = async (response: Response, res: ServerResponse): Promise<v
       reader.cancel().catch(() => {})
     }
   })
+  let written: Promise<unknown> = Promise.resolve()
   try {
     while (!closed) {
       const { done, value } = await reader.read()
       if (done) break
-      if (!res.write(value)) await new Promise<void>((resolve) => res.once("drain", () => resolve()))
+      let ok = true
+      written = new Promise((resolve) => {
+        ok = res.write(value, resolve)
+      })
+      if (!ok) await new Promise<void>((resolve) => res.once("drain", () => resolve()))
     }
   } catch {
-    // the producer failed (e.g. a fault plan's cut): break the connection, so the client sees a truncated body
-    // rather than a complete one
+    // the producer failed (e.g. a fault plan's cut): once what was written is flushed, break the connection, so
+    // the client sees a truncated body rather than a complete one
     if (!closed) {
       closed = true
+      await written
       res.destroy()
     }
   } finally {
