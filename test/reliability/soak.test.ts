@@ -115,8 +115,12 @@ describe("soak: 200 trials watched and followed for 10 minutes under the fault p
           `open ${openStreams}; faults ${JSON.stringify(stats)}`
       )
 
-      assert.isAbove(pollN - pollK, 80)
-      assert.isBelow(growth, 16 * 1024 * 1024, "heap grew by more than 16 MiB over 96 polls")
+      assert.isAbove(pollN - pollK, 60) // 96 nominal (every 5 s for 8 minutes), fewer with retries and latency
+      assert.isBelow(
+        growth,
+        8 * 1024 * 1024,
+        "heap grew by more than 8 MiB between the polls of minute 2 and minute 10"
+      )
       assert.isAtLeast(fibersDuring, TRIALS + 1)
       assert.strictEqual(fibersAfter, 0)
       assert.strictEqual(yield* Ref.get(closed), TRIALS)
