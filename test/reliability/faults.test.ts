@@ -123,6 +123,32 @@ describe("fault plan: injected faults", () => {
         })
     ))
 
+  it.effect("idempotent writes failing before the server are retried: each reaches the master exactly once", () =>
+    withMaster(
+      {
+        seed: 8,
+        rules: [{
+          method: "POST",
+          path: "/api/v1/experiments/*/{archive,kill}",
+          status: { "503": 0.2 },
+          dropBefore: 0.2
+        }]
+      },
+      (clock, master) =>
+        Effect.gen(function*() {
+          const ids = yield* master.seedExperiments(40)
+          yield* clock.run(Effect.forEach(ids, (id) => Effect.zipRight(Experiment.kill(id), Experiment.archive(id))))
+          const stats = yield* master.faultStats
+          assert.isAbove(stats.status503 + stats.dropBefore, 10)
+          const writes = (yield* master.requests).filter((r) => r.method === "POST")
+          assert.strictEqual(writes.filter((r) => r.path.endsWith("/archive")).length, ids.length)
+          assert.strictEqual(writes.filter((r) => r.path.endsWith("/kill")).length, ids.length)
+          yield* master.setFaultsActive(false)
+          const archived = yield* clock.run(Experiment.list({ archived: true }))
+          assert.strictEqual(archived.length, ids.length)
+        })
+    ))
+
   it.effect("a connection dropped after the create reached the master: ExperimentMayExist, and exactly one exists", () =>
     withMaster(
       { rules: [{ method: "POST", path: "/api/v1/experiments", dropAfter: 1 }] },
