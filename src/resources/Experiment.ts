@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
-import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
+import { type ApiRequest, DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
 import * as Cached from "./internal/cached.js"
@@ -211,39 +211,51 @@ export interface ListOptions {
   readonly pageSize?: number | undefined
 }
 
+const experimentsRequest = (options: ListOptions, offset: number): ApiRequest => {
+  const filter = options.experimentIdFilter ?? {}
+  const incl = options.experimentIds === undefined && filter.incl === undefined
+    ? undefined
+    : [...(filter.incl ?? []), ...(options.experimentIds ?? [])]
+  return {
+    method: "GET",
+    path: "/api/v1/experiments",
+    query: {
+      offset,
+      limit: options.pageSize,
+      sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
+      orderBy: Wire.orderByToWire(options.orderBy),
+      name: options.name,
+      description: options.description,
+      labels: options.labels,
+      archived: options.archived,
+      states: options.states?.map((s) => Wire.enumToWire("STATE_", s)),
+      users: options.users,
+      userIds: options.userIds,
+      projectId: options.projectId,
+      "experimentIdFilter.lt": filter.lt,
+      "experimentIdFilter.lte": filter.lte,
+      "experimentIdFilter.gt": filter.gt,
+      "experimentIdFilter.gte": filter.gte,
+      "experimentIdFilter.incl": incl,
+      "experimentIdFilter.notIn": filter.notIn,
+      showTrialData: options.showTrialData
+    },
+    notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
+  }
+}
+
+// Pages arrive with raw rows; the rows are decoded in a later stage, while the next page is already requested.
 const experimentsPage = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) => {
-    const filter = options.experimentIdFilter ?? {}
-    const incl = options.experimentIds === undefined && filter.incl === undefined
-      ? undefined
-      : [...(filter.incl ?? []), ...(options.experimentIds ?? [])]
-    return http.json({
-      method: "GET",
-      path: "/api/v1/experiments",
-      query: {
-        offset,
-        limit: options.pageSize,
-        sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
-        orderBy: Wire.orderByToWire(options.orderBy),
-        name: options.name,
-        description: options.description,
-        labels: options.labels,
-        archived: options.archived,
-        states: options.states?.map((s) => Wire.enumToWire("STATE_", s)),
-        users: options.users,
-        userIds: options.userIds,
-        projectId: options.projectId,
-        "experimentIdFilter.lt": filter.lt,
-        "experimentIdFilter.lte": filter.lte,
-        "experimentIdFilter.gt": filter.gt,
-        "experimentIdFilter.gte": filter.gte,
-        "experimentIdFilter.incl": incl,
-        "experimentIdFilter.notIn": filter.notIn,
-        showTrialData: options.showTrialData
-      },
-      notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
-    }, Models.ExperimentsResponse)
-  }).pipe(Effect.map((r) => ({ items: r.experiments, pagination: r.pagination })))
+  Effect.flatMap(DeterminedHttp, (http) => http.json(experimentsRequest(options, offset), Models.ExperimentsPageRaw))
+    .pipe(
+      Effect.map((r) => ({ items: r.experiments, pagination: r.pagination }))
+    )
+
+const decodeExperiments = (options: ListOptions) => (rows: ReadonlyArray<unknown>) =>
+  Effect.flatMap(
+    DeterminedHttp,
+    (http) => http.decode(experimentsRequest(options, 0), Models.ExperimentRows, rows, "experiments")
+  )
 
 /**
  * Every experiment matching the filters (all pages). List rows are trimmed by the master (`trialIds: []`,
@@ -257,7 +269,7 @@ const experimentsPage = (options: ListOptions) => (offset: number) =>
  * const mine = Experiment.list({ users: ["alice"], states: ["ACTIVE"], sortBy: "START_TIME", orderBy: "desc" })
  */
 export const list = Effect.fn("Experiment.list")(function*(options: ListOptions = {}) {
-  return yield* Pagination.collect(experimentsPage(options))
+  return yield* Pagination.collectDecoded(experimentsPage(options), decodeExperiments(options))
 })
 
 /**
@@ -273,7 +285,8 @@ export const list = Effect.fn("Experiment.list")(function*(options: ListOptions 
  */
 export const stream = (
   options: ListOptions = {}
-): Stream.Stream<Experiment, Errors.HttpError, DeterminedHttp> => Pagination.stream(experimentsPage(options))
+): Stream.Stream<Experiment, Errors.HttpError, DeterminedHttp> =>
+  Pagination.streamDecoded(experimentsPage(options), decodeExperiments(options))
 
 // ---------------------------------------------------------------------------------------------------------------
 // setters

@@ -82,6 +82,16 @@ export interface Service {
    * Interrupting the stream closes the response.
    */
   readonly stream: <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) => Stream.Stream<A, Errors.HttpError>
+  /**
+   * Decode JSON that a request returned (e.g. rows of a page fetched with `Schema.Unknown`, decoded later), with
+   * a `DecodeError` that names the request and the offending field under `field`.
+   */
+  readonly decode: <A, I>(
+    request: ApiRequest,
+    schema: Schema.Schema<A, I, never>,
+    value: unknown,
+    field?: string
+  ) => Effect.Effect<A, Errors.DecodeError>
   /** Send a request and return the raw 2xx response, e.g. for a binary download. Closed with the scope. */
   readonly raw: (
     request: ApiRequest
@@ -184,7 +194,10 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
         () => Effect.void
       )
 
-    return { json, void: voidRequest, stream, raw }
+    const decode = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>, value: unknown, field?: string) =>
+      Http.decodeValue(request, 200, schema, value, field)
+
+    return { json, void: voidRequest, stream, raw, decode }
   }
 )
 

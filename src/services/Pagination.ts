@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -58,6 +59,9 @@ export interface Options {
   /** Pages fetched ahead of the consumer. Default 1; 0 fetches strictly on demand. */
   readonly readAhead?: number | undefined
 }
+
+// A turn of the event loop on the live clock (a zero timer); immediate under TestClock, so tests stay deterministic.
+const eventLoopTurn = Effect.sleep(Duration.zero)
 
 /**
  * The offset of the page after `page`, or none when `page` was the last.
@@ -109,6 +113,9 @@ export const stream = <A, E, R>(
         const next = max !== undefined && seen >= max ? Option.none() : nextOffset(state.offset, page)
         // One page of read-ahead: the next page is requested while the consumer works on this one.
         const pending = readAhead && Option.isSome(next) ? yield* Effect.fork(fetchPage(next.value)) : undefined
+        // one turn of the event loop lets the read-ahead fiber send its request, so that it is in flight while this
+        // page is consumed (and, with streamDecoded, decoded) instead of after
+        if (pending !== undefined) yield* eventLoopTurn
         return [
           Chunk.unsafeFromArray(items as Array<A>),
           Option.map(next, (offset): State => ({ offset, seen, pending }))
@@ -118,13 +125,44 @@ export const stream = <A, E, R>(
 }
 
 /**
- * All rows of a paginated endpoint, collected.
+ * All rows of a paginated endpoint, collected (with the same read-ahead as {@link stream}).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const collect = <A, E, R>(
   fetchPage: (offset: number) => Effect.Effect<Page<A>, E, R>,
-  options: Omit<Options, "readAhead"> = {}
+  options: Options = {}
 ): Effect.Effect<ReadonlyArray<A>, E, R> =>
-  Effect.map(Stream.runCollect(stream(fetchPage, { ...options, readAhead: 0 })), Chunk.toReadonlyArray)
+  Effect.map(Stream.runCollect(stream(fetchPage, options)), Chunk.toReadonlyArray)
+
+/**
+ * Like {@link stream}, for pages fetched as raw JSON rows and decoded in a later stage: the next page is requested
+ * as soon as the current one has arrived, and its rows are decoded while that request is in flight, so decoding
+ * overlaps the server's work instead of adding to it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const streamDecoded = <Raw, A, E, R, E2, R2>(
+  fetchPage: (offset: number) => Effect.Effect<Page<Raw>, E, R>,
+  decode: (rows: ReadonlyArray<Raw>) => Effect.Effect<ReadonlyArray<A>, E2, R2>,
+  options: Options = {}
+): Stream.Stream<A, E | E2, R | R2> =>
+  Stream.mapChunksEffect(
+    stream(fetchPage, options),
+    (rows) => Effect.map(decode(Chunk.toReadonlyArray(rows)), (decoded) => Chunk.unsafeFromArray(decoded as Array<A>))
+  )
+
+/**
+ * {@link streamDecoded}, collected.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const collectDecoded = <Raw, A, E, R, E2, R2>(
+  fetchPage: (offset: number) => Effect.Effect<Page<Raw>, E, R>,
+  decode: (rows: ReadonlyArray<Raw>) => Effect.Effect<ReadonlyArray<A>, E2, R2>,
+  options: Options = {}
+): Effect.Effect<ReadonlyArray<A>, E | E2, R | R2> =>
+  Effect.map(Stream.runCollect(streamDecoded(fetchPage, decode, options)), Chunk.toReadonlyArray)

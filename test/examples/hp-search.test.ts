@@ -70,16 +70,22 @@ describe("hp-search against LocalMaster (TestClock)", () => {
       }
 
       // early-stopped exactly where the pure rule says the curve plateaued, completed otherwise
+      // (Experiment ids, and with them each curve's seeded noise, follow the order in which the concurrent creates
+      // land. A curve that first stalls at its very last validation races the trial's own completion: there the
+      // kill may or may not arrive before the trial ends, and either outcome is right.)
       for (const r of summary.results) {
         const stall = stallPoint(r)
+        const stallAtEnd = stall !== undefined && r.curve[stall - 1]?.batches === defaults.maxBatches
         if (r.earlyStopped) {
           assert.isDefined(stall, `lr=${r.learningRate} was stopped but its curve never stalled`)
           assert.strictEqual(stall, r.curve.length, `lr=${r.learningRate} was stopped later than its stall`)
           assert.strictEqual(r.state, "CANCELED")
-          assert.isBelow(r.batches, defaults.maxBatches)
+          if (!stallAtEnd) assert.isBelow(r.batches, defaults.maxBatches)
           assert.strictEqual(r.stoppedAtBatches, r.batches)
         } else {
-          assert.isUndefined(stall, `lr=${r.learningRate} stalled at validation ${stall} but was not stopped`)
+          if (!stallAtEnd) {
+            assert.isUndefined(stall, `lr=${r.learningRate} stalled at validation ${stall} but was not stopped`)
+          }
           assert.strictEqual(r.state, "COMPLETED")
           assert.strictEqual(r.batches, defaults.maxBatches)
         }

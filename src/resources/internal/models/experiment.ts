@@ -171,11 +171,18 @@ export const ExperimentResponse = Schema.Struct({
   config: nullable(Wire.JsonObjectSchema)
 })
 
-/** @internal */
-export const ExperimentsResponse = Schema.Struct({
-  experiments: withDefault(Schema.Array(Experiment), () => []),
+/**
+ * A page of experiments with its rows still raw, decoded later (`Pagination.streamDecoded`), so that decoding
+ * overlaps the request for the next page.
+ * @internal
+ */
+export const ExperimentsPageRaw = Schema.Struct({
+  experiments: withDefault(Schema.Array(Schema.Unknown), () => []),
   pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
 })
+
+/** @internal */
+export const ExperimentRows = Schema.Array(Experiment)
 
 /** @internal */
 export const PatchExperimentResponse = Schema.Struct({ experiment: nullable(Experiment) })
