@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run local-master -- --port <p> [--seed <n>] [--speed <batches/s>] [--faults <plan>]`: serves a LocalMaster on
  * 127.0.0.1 and prints one line `listening on http://127.0.0.1:<p>`. Stops cleanly on SIGINT / SIGTERM.
