@@ -14,14 +14,57 @@ import { gzipSync } from "node:zlib"
 import { Header } from "tar"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
 
-const fixture = (name: string) =>
-  JSON.parse(FS.readFileSync(NodePath.join(import.meta.dirname, "../../../shared/fixtures/determined", name), "utf8"))
+// Self-contained bodies in the shape a real master sends (the project's tests must run without ../shared).
+const experimentJson = (): Record<string, unknown> => ({
+  id: 1,
+  description: "",
+  labels: [],
+  startTime: "2022-08-22T17:15:15.517766Z",
+  endTime: "2022-11-07T18:51:29.316499Z",
+  state: "STATE_COMPLETED",
+  archived: false,
+  numTrials: 1,
+  trialIds: [1],
+  displayName: "",
+  userId: 2,
+  username: "determined",
+  resourcePool: "default",
+  searcherType: "single",
+  name: "mnist",
+  notes: "",
+  jobId: "6fa9bdfc-bd21-4ef1-8769-bc58e0312be7",
+  forkedFrom: null,
+  progress: 1,
+  projectId: 1,
+  projectName: "Uncategorized",
+  workspaceId: 1,
+  workspaceName: "Uncategorized",
+  parentArchived: false,
+  config: { searcher: { name: "single", metric: "validation_loss" }, hyperparameters: {} },
+  originalConfig: "",
+  projectOwnerId: 1,
+  checkpointSize: "0",
+  checkpointCount: 0
+})
 
 const experimentBody = (patch: (e: Record<string, unknown>) => void = () => {}) => {
-  const body = fixture("experiment.json")
-  patch(body.experiment)
-  return JSON.stringify(body)
+  const experiment = experimentJson()
+  patch(experiment)
+  return JSON.stringify({ experiment })
 }
+
+const logLine = JSON.stringify({
+  result: {
+    id: "138905",
+    timestamp: "2023-07-06T23:56:35.680736Z",
+    message: "[2023-07-06T23:56:35.680736Z]          || INFO: Scheduling Trial 308 (Experiment 313)\n",
+    level: "LOG_LEVEL_INFO",
+    trialId: 308,
+    log: "Scheduling Trial 308 (Experiment 313)\n",
+    source: "master",
+    stdtype: "stdout"
+  }
+})
 
 const UUID = "2db6eed3-c86e-4720-876d-eae2af9a1aca"
 
@@ -160,7 +203,7 @@ const rows: ReadonlyArray<Row> = [
           ? new Response(
             JSON.stringify({
               result: {
-                ...JSON.parse(FS.readFileSync(logsFixture, "utf8").split("\n")[0]!).result,
+                ...JSON.parse(logLine).result,
                 level: "LOG_LEVEL_CHATTY"
               }
             }) + "\n"
@@ -252,7 +295,7 @@ const rows: ReadonlyArray<Row> = [
     input: "a truncated stream line (the body ends mid-line)",
     expected: "TransportError",
     run: withMock(
-      () => new Response(FS.readFileSync(logsFixture, "utf8").split("\n")[0]! + "\n" + `{"result":{"id":"13`),
+      () => new Response(logLine + "\n" + `{"result":{"id":"13`),
       () => {
         const delivered: Array<string> = []
         return expectTag(
@@ -374,8 +417,6 @@ const rows: ReadonlyArray<Row> = [
     }).pipe(Effect.scoped)
   }
 ]
-
-const logsFixture = NodePath.join(import.meta.dirname, "../../../shared/fixtures/determined/trial_logs.json")
 
 describe("bad input: a typed error, no crash, no partial state", () => {
   for (const row of rows) {
