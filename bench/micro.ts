@@ -10,7 +10,7 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime, ParseResult, Schema, Stream } from "effect"
-import { Determined, DeterminedHttp, Experiment, Metrics, RetryPolicy, Trial } from "effect-determined"
+import { Determined, DeterminedHttp, Experiment, Metrics, ResourceCache, RetryPolicy, Trial } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import * as ExperimentModels from "../src/resources/internal/models/experiment.js"
 
@@ -117,6 +117,19 @@ const main = async () => {
     await measure(n, () => bare.runPromise(Effect.repeatN(Experiment.get(experimentId), n - 1)))
   )
   await cached.runPromise(Trial.get(trialId))
+  add(
+    "Experiment.get, memory cache, every get a miss (canned HTTP)",
+    await measure(n, () =>
+      cached.runPromise(
+        Effect.repeatN(
+          Effect.zipRight(
+            Effect.flatMap(ResourceCache.ResourceCache, (c) => c.invalidate(Experiment.cacheKey(experimentId))),
+            Experiment.get(experimentId)
+          ),
+          n - 1
+        )
+      ))
+  )
   add("Trial.get, cache hit", await measure(n, () => cached.runPromise(Effect.repeatN(Trial.get(trialId), n - 1))))
 
   // streams
