@@ -4,7 +4,7 @@
  * template; a scripted trial read through the SDK.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Stream, TestClock } from "effect"
+import { Chunk, Effect, Stream, TestClock } from "effect"
 import {
   Checkpoint,
   Experiment,
@@ -18,11 +18,7 @@ import {
   Workspace
 } from "effect-determined"
 import { LocalMaster, Script } from "effect-determined/testing"
-
-const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a typed failure: ${exit}`)
-  return exit.cause.error
-}
+import { failure } from "./localHelpers.js"
 
 const asAdmin = <A, E>(effect: Effect.Effect<A, E, any>) =>
   Effect.provide(

@@ -2,7 +2,7 @@
  * Helpers of the resource tests against LocalMaster: create experiments through the REST API directly (so these
  * tests do not depend on `Experiment.create`), and count the requests the master received.
  */
-import { Effect, Schema, TestClock } from "effect"
+import { Effect, Exit, Schema, TestClock } from "effect"
 import { DeterminedHttp } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 
@@ -37,3 +37,9 @@ export const requests = Effect.map(
 export const resetRequests = Effect.flatMap(LocalMaster.LocalMaster, (m) => m.resetRequests)
 
 export const advance = (duration: Parameters<typeof TestClock.adjust>[0]) => TestClock.adjust(duration)
+
+/** The typed failure of an exit; throws (failing the test) on success or on a defect. */
+export const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
+  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a typed failure: ${exit}`)
+  return exit.cause.error
+}

@@ -1,21 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Option, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import { Experiment, Model, ModelVersion, Workspace } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { failure, requests, resetRequests } from "./localHelpers.js"
 
 // Models and model versions against LocalMaster; requests are counted through the emulator's request log.
-
-const requests = Effect.map(
-  Effect.flatMap(LocalMaster.LocalMaster, (m) => m.requests),
-  (rs) => rs.filter((r) => !r.path.startsWith("/api/v1/auth/"))
-)
-const resetRequests = Effect.flatMap(LocalMaster.LocalMaster, (m) => m.resetRequests)
-
-const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a typed failure: ${exit}`)
-  return exit.cause.error
-}
 
 const local = <A, E>(effect: Effect.Effect<A, E, any>) =>
   Effect.provide(effect, LocalMaster.layer({ seed: 3 })) as Effect.Effect<A, E>

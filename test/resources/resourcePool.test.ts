@@ -1,16 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Stream } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import { Master, ResourcePool, Workspace } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { failure } from "./localHelpers.js"
 
 // Pools and master info against LocalMaster; workspace bindings over a mock HTTP client until LocalMaster serves
 // them (issue 10).
-
-const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a typed failure: ${exit}`)
-  return exit.cause.error
-}
 
 const local = <A, E>(effect: Effect.Effect<A, E, any>) =>
   Effect.provide(effect, LocalMaster.layer({ seed: 9 })) as Effect.Effect<A, E>

@@ -1,23 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Stream } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import { User } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { createHash } from "node:crypto"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { failure, requests, resetRequests } from "./localHelpers.js"
 
 // Reads against LocalMaster; the exact request bodies of creation and PATCH over a mock HTTP client. The same
 // operations against LocalMaster are in issue10.integration.test.ts.
-
-const requests = Effect.map(
-  Effect.flatMap(LocalMaster.LocalMaster, (m) => m.requests),
-  (rs) => rs.filter((r) => !r.path.startsWith("/api/v1/auth/"))
-)
-const resetRequests = Effect.flatMap(LocalMaster.LocalMaster, (m) => m.resetRequests)
-
-const failure = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a typed failure: ${exit}`)
-  return exit.cause.error
-}
 
 const users = [
   { username: "admin", admin: true },
