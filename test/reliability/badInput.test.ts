@@ -10,9 +10,8 @@ import { LocalMaster } from "effect-determined/testing"
 import * as FS from "node:fs"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
-import { gzipSync } from "node:zlib"
-import { Header } from "tar"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { tgz } from "../utils/tar.js"
 
 // Self-contained bodies in the shape a real master sends (the project's tests must run without ../shared).
 const experimentJson = (): Record<string, unknown> => ({
@@ -67,18 +66,6 @@ const logLine = JSON.stringify({
 })
 
 const UUID = "2db6eed3-c86e-4720-876d-eae2af9a1aca"
-
-const tgz = (entries: ReadonlyArray<{ path: string; content: string }>) => {
-  const blocks: Array<Buffer> = []
-  for (const e of entries) {
-    const body = Buffer.from(e.content)
-    const header = new Header({ path: e.path, type: "File", mode: 0o644, size: body.length, mtime: new Date(0) })
-    header.encode()
-    blocks.push(header.block!, body, Buffer.alloc((512 - (body.length % 512)) % 512))
-  }
-  blocks.push(Buffer.alloc(1024))
-  return gzipSync(Buffer.concat(blocks))
-}
 
 const MiB = 1024 * 1024
 

@@ -5,9 +5,8 @@ import { LocalMaster } from "effect-determined/testing"
 import * as FS from "node:fs"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
-import { gzipSync } from "node:zlib"
-import { Header } from "tar"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { tgz } from "../utils/tar.js"
 import { advance, config, requests, resetRequests } from "./localHelpers.js"
 
 // Checkpoint.download: upstream's MASTER mode (GET /checkpoints/{uuid}, Accept: application/gzip), streamed into
@@ -19,18 +18,6 @@ const tempDir = Effect.acquireRelease(
 )
 
 const UUID = "2db6eed3-c86e-4720-876d-eae2af9a1aca"
-
-const tgz = (entries: ReadonlyArray<{ path: string; content: string }>) => {
-  const blocks: Array<Buffer> = []
-  for (const e of entries) {
-    const body = Buffer.from(e.content)
-    const header = new Header({ path: e.path, type: "File", mode: 0o644, size: body.length, mtime: new Date(0) })
-    header.encode()
-    blocks.push(header.block!, body, Buffer.alloc((512 - (body.length % 512)) % 512))
-  }
-  blocks.push(Buffer.alloc(1024))
-  return gzipSync(Buffer.concat(blocks))
-}
 
 const checkpointJson = (state: string, extra: Record<string, unknown> = {}) => ({
   uuid: UUID,
