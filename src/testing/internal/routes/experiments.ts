@@ -101,6 +101,21 @@ const resolveProject = (world: World, projectId: number, user: JsonObject): numb
 }
 
 /** Creates an experiment, as CreateExperiment does. @internal */
+// An experiment's randomness (its searcher's samples, its trials' noise) is seeded by the master's seed and the
+// config it was created with, plus how many experiments with that same config came before: not by its id, so
+// experiments created concurrently get the same curves whatever order their creates land in.
+const configSeedCounts = new WeakMap<World, Map<string, number>>()
+const experimentSeed = (world: World, configText: string): string => {
+  let counts = configSeedCounts.get(world)
+  if (counts === undefined) {
+    counts = new Map()
+    configSeedCounts.set(world, counts)
+  }
+  const n = counts.get(configText) ?? 0
+  counts.set(configText, n + 1)
+  return `${world.seed}:experiment:${configText}:${n}`
+}
+
 export const createExperiment = (world: World, user: User, options: CreateOptions): Experiment => {
   const userConfig = applyTemplate(world, options.template, parseConfigText(options.configText))
   const projectId = resolveProject(world, options.projectId, userConfig)
@@ -139,7 +154,7 @@ export const createExperiment = (world: World, user: User, options: CreateOption
     parentId: options.parentId > 0 ? options.parentId : null,
     trialIds: [],
     searcher: makeSearcher(config, timing.batchesPerEpoch, timing.gbs),
-    rng: new Rng(`${world.seed}:experiment:${id}`),
+    rng: new Rng(experimentSeed(world, options.configText)),
     searchDone: false,
     length: timing.length,
     batchesPerEpoch: timing.batchesPerEpoch,
