@@ -70,9 +70,8 @@ describe("hp-search against LocalMaster (TestClock)", () => {
       }
 
       // early-stopped exactly where the pure rule says the curve plateaued, completed otherwise
-      // (Experiment ids, and with them each curve's seeded noise, follow the order in which the concurrent creates
-      // land. A curve that first stalls at its very last validation races the trial's own completion: there the
-      // kill may or may not arrive before the trial ends, and either outcome is right.)
+      // (A curve that first stalls at its very last validation races the trial's own completion: there the kill
+      // may or may not arrive before the trial ends, and either outcome is right.)
       for (const r of summary.results) {
         const stall = stallPoint(r)
         const stallAtEnd = stall !== undefined && r.curve[stall - 1]?.batches === defaults.maxBatches
