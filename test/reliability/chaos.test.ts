@@ -52,7 +52,7 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined, clock = new Virtu
       runSearch({
         learningRates,
         maxBatches: 1000,
-        concurrency: 1,
+        concurrency: learningRates.length,
         pollEvery: Duration.seconds(1),
         onProgress,
         onLog: (_lr, trialId, line) =>
@@ -96,6 +96,12 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined, clock = new Virtu
     } satisfies Outcome
   }).pipe(Effect.scoped, Effect.provide(LocalMaster.layer({ seed: 42, speed: 10, faults })), Effect.withClock(clock))
 
+const withoutIds = (summary: SearchSummary) => ({
+  ...summary,
+  results: summary.results.map(({ experimentId: _e, trialId: _t, ...rest }) => rest),
+  best: summary.best === undefined ? undefined : (({ experimentId: _e, trialId: _t, ...rest }) => rest)(summary.best)
+})
+
 describe("chaos: the demo's search under the fault plan", () => {
   it.effect(
     "completes with the fault-free summary, no duplicate create, no running trial, every log line once",
@@ -113,7 +119,9 @@ describe("chaos: the demo's search under the fault plan", () => {
 
         // the same outcome as without faults
         for (const r of clean.summary.results) assert.isUndefined(r.error)
-        assert.deepStrictEqual(chaos.summary, clean.summary)
+        // all learning rates run at once, so experiment and trial ids follow the order in which the creates land
+        // (which faults change); everything else must be equal
+        assert.deepStrictEqual(withoutIds(chaos.summary), withoutIds(clean.summary))
         assert.isTrue(chaos.summary.results.some((r) => r.earlyStopped))
 
         // one create of each kind reached the master
