@@ -11,6 +11,7 @@
  */
 import type * as Stream from "effect/Stream"
 import { enums } from "./contract.js"
+import type { User } from "./store.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // gRPC codes and errors
@@ -105,6 +106,11 @@ export const alreadyExists = (message: string) => new WireError(Code.AlreadyExis
 export const permissionDenied = (message: string) => new WireError(Code.PermissionDenied, message)
 /** @internal */
 export const unauthenticated = (message: string) => new WireError(Code.Unauthenticated, message)
+/** The authenticated caller of a route, or 401 `token missing`. @internal */
+export const requireUser = (user: User | undefined): User => {
+  if (user === undefined) throw unauthenticated("token missing")
+  return user
+}
 /** `<kind> '<id>' not found`, the master's `api.NotFoundErrs` wording. @internal */
 export const notFound = (kind: string, id: string | number) => new WireError(Code.NotFound, `${kind} '${id}' not found`)
 /** grpc-gateway's ErrUnknownURI. @internal */

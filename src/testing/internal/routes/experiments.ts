@@ -33,6 +33,7 @@ import {
   notFound,
   pageInfo,
   paginate,
+  requireUser,
   timestamp,
   WireError
 } from "../wire.js"
@@ -204,11 +205,6 @@ const emptyExperimentJson = (): JsonObject => ({
   checkpointCount: 0,
   unmanaged: false
 })
-
-const requireUser = (user: User | undefined): User => {
-  if (user === undefined) throw new WireError(16, "token missing")
-  return user
-}
 
 /** An experiment the master still "runs" (not terminal, not being deleted), else 404. */
 const runningExperiment = (world: World, id: number): Experiment => {

@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from "../expconf.js"
 import type { Routes } from "../router.js"
-import type { Model, ModelVersion, User, World } from "../store.js"
+import type { Model, ModelVersion, World } from "../store.js"
 import { modelJson, modelVersionJson, paginationJson } from "../views.js"
 import type { Body } from "../wire.js"
 import {
@@ -16,7 +16,7 @@ import {
   invalidArgument,
   json,
   paginate,
-  unauthenticated,
+  requireUser,
   WireError
 } from "../wire.js"
 
@@ -25,11 +25,6 @@ const checkName = (name: string) => {
   if (name.includes("  ")) throw invalidArgument("model names cannot have excessive spacing")
   if (name.includes("/") || name.includes("\\")) throw invalidArgument("model names cannot have slashes")
   if (/^\d+$/.test(name)) throw invalidArgument("model names cannot be only numbers")
-}
-
-const caller = (u: User | undefined): User => {
-  if (u === undefined) throw unauthenticated("token missing")
-  return u
 }
 
 const workspaceIdOf = (world: World, b: Body): number | undefined => {
@@ -64,7 +59,7 @@ const mutable = (m: Model) => {
 export const routes: Routes = {
   PostModel: (ctx) => {
     const world = ctx.world
-    const user = caller(ctx.user)
+    const user = requireUser(ctx.user)
     const b = ctx.body
     const name = b.string("name") ?? ""
     checkName(name)
@@ -222,7 +217,7 @@ export const routes: Routes = {
   },
   PostModelVersion: (ctx) => {
     const world = ctx.world
-    const user = caller(ctx.user)
+    const user = requireUser(ctx.user)
     const name = ctx.str("model_name")
     const m = world.model(name)
     const b = ctx.body

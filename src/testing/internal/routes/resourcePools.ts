@@ -11,8 +11,7 @@ import type { JsonObject } from "../expconf.js"
 import type { RouteContext, Routes } from "../router.js"
 import type { World } from "../store.js"
 import { paginationJson, resourcePoolJson } from "../views.js"
-import type { Page } from "../wire.js"
-import { internal, json, paginate } from "../wire.js"
+import { internal, json, pageInfo, paginate } from "../wire.js"
 
 interface PoolState {
   /** pool names in configuration order; `default` first */
@@ -109,18 +108,6 @@ const add = (world: World, ids: ReadonlyArray<number>, pool: string) => {
   for (const id of ids) s.bindings.push({ workspaceId: id, pool })
 }
 
-/** `bunutils.Paginate` rules (page_info); the binding queries skip the scan when the page is empty. */
-const bunPage = <A>(all: ReadonlyArray<A>, offset: number, limit: number): Page<A> => {
-  const total = all.length
-  const start = offset > total || offset < -total ? total : offset < 0 ? total + offset : offset
-  let end = start + limit
-  if (limit === -2) end = start
-  else if (limit === -1) end = total
-  else if (limit === 0) end = Math.min(100 + start, total)
-  else if (start + limit > total) end = total
-  return { items: all.slice(start, end), pagination: { offset, limit, startIndex: start, endIndex: end, total } }
-}
-
 /** @internal */
 export const routes: Routes = {
   GetResourcePools: (ctx) => {
@@ -173,7 +160,7 @@ export const routes: Routes = {
     const s = stateOf(ctx.world)
     if (!s.pools.includes(pool)) throw internal(`pool with name ${pool} doesn't exist or is not available`)
     const ids = s.bindings.filter((b) => b.pool === pool).map((b) => b.workspaceId)
-    const page = bunPage(ids, ctx.query.int("offset"), ctx.query.int("limit"))
+    const page = pageInfo(ids, ctx.query.int("offset"), ctx.query.int("limit"))
     return json({ workspaceIds: [...page.items], pagination: paginationJson(page.pagination) })
   },
   ListRPsBoundToWorkspace: (ctx) => {
@@ -184,7 +171,7 @@ export const routes: Routes = {
       ...s.bindings.filter((b) => b.workspaceId === id).map((b) => b.pool),
       ...unboundPools(ctx.world)
     ]
-    const page = bunPage(names, ctx.query.int("offset"), ctx.query.int("limit"))
+    const page = pageInfo(names, ctx.query.int("offset"), ctx.query.int("limit"))
     return json({ resourcePools: [...page.items], pagination: paginationJson(page.pagination) })
   }
 }

@@ -12,7 +12,7 @@ import type { Routes } from "../router.js"
 import type { World } from "../store.js"
 import { paginationJson } from "../views.js"
 import type { Page } from "../wire.js"
-import { Code, internal, invalidArgument, json, notFound, WireError } from "../wire.js"
+import { Code, internal, invalidArgument, json, notFound, pageInfo, WireError } from "../wire.js"
 
 /** @internal */
 export interface Template {
@@ -72,19 +72,11 @@ export const applyTemplate = (world: World, name: string | undefined, config: Js
 const duplicate = (what: string) =>
   internal(`${what}: ERROR #23505 duplicate key value violates unique constraint "templates_pkey"`)
 
-/** `bunutils.Paginate` (page_info rules); limit -2 yields every row from the start (bun's Limit(0) quirk). */
+/** `bunutils.Paginate` (page_info rules), except that limit -2 yields every row from the start (bun's Limit(0)
+ * quirk). */
 const bunPaginate = <A>(all: ReadonlyArray<A>, offset: number, limit: number): Page<A> => {
-  const total = all.length
-  const start = offset > total || offset < -total ? total : offset < 0 ? total + offset : offset
-  let end = start + limit
-  if (limit === -2) end = start
-  else if (limit === -1) end = total
-  else if (limit === 0) end = Math.min(100 + start, total)
-  else if (start + limit > total) end = total
-  return {
-    items: end === start ? all.slice(start) : all.slice(start, end),
-    pagination: { offset, limit, startIndex: start, endIndex: end, total }
-  }
+  const page = pageInfo(all, offset, limit)
+  return limit === -2 ? { ...page, items: all.slice(page.pagination.startIndex) } : page
 }
 
 const configOf = (v: unknown, field: string): JsonObject => {

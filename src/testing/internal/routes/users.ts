@@ -7,11 +7,11 @@
  * @internal
  */
 import type { JsonObject } from "../expconf.js"
-import type { RouteContext, Routes } from "../router.js"
+import type { Routes } from "../router.js"
 import type { User } from "../store.js"
 import { setAgentUserGroup, setPassword } from "../users.js"
 import { userJson } from "../views.js"
-import { Code, internal, invalidArgument, json, permissionDenied, unauthenticated, WireError } from "../wire.js"
+import { Code, internal, invalidArgument, json, permissionDenied, requireUser, WireError } from "../wire.js"
 
 /** `[^[:graph:]\s]`: anything but printable ASCII and whitespace. */
 const NON_ASCII = /[^\x21-\x7E\s]/
@@ -30,11 +30,6 @@ const clearUsername = (target: { admin: boolean; username: string }, name: strin
     throw invalidArgument("User cannot be renamed 'determined'")
   }
   return clear
-}
-
-const callerOf = (ctx: RouteContext): User => {
-  if (ctx.user === undefined) throw unauthenticated("token missing")
-  return ctx.user
 }
 
 /** AgentUserGroupFromProto: all four fields or none; names non-empty. Returns undefined for "none". */
@@ -77,7 +72,7 @@ export const routes: Routes = {
     const displayName = displayNameIn === "" ? "" : clearUsername({ admin, username }, displayNameIn, 0)
     const augRaw = u.object("agentUserGroup")
     const group = augRaw === undefined ? undefined : agentUserGroupFrom(augRaw)
-    const caller = callerOf(ctx)
+    const caller = requireUser(ctx.user)
     if (!caller.admin) throw deny("only admin privileged users can create users")
     const world = ctx.world
     // users.username is unique (case-sensitive); ErrUserExists is an echo error: a plain error on gRPC
@@ -102,7 +97,7 @@ export const routes: Routes = {
   PatchUser: (ctx) => {
     const world = ctx.world
     const b = ctx.body
-    const caller = callerOf(ctx)
+    const caller = requireUser(ctx.user)
     const target = world.users.get(ctx.int("user_id"))
     if (target === undefined) throw new WireError(Code.NotFound, "user not found")
     const admin = b.bool("admin")

@@ -6,7 +6,7 @@
 import type { JsonObject } from "../expconf.js"
 import type { Routes } from "../router.js"
 import { DELETE_DELAY } from "../simulation.js"
-import type { Project, User, Workspace, World } from "../store.js"
+import type { Project, Workspace, World } from "../store.js"
 import { paginationJson, projectJson, workspaceJson } from "../views.js"
 import {
   alreadyExists,
@@ -16,15 +16,10 @@ import {
   invalidArgument,
   json,
   paginate,
-  unauthenticated,
+  requireUser,
   WireError
 } from "../wire.js"
 import { removeExperiment } from "./experiments.js"
-
-const caller = (u: User | undefined): User => {
-  if (u === undefined) throw unauthenticated("token missing")
-  return u
-}
 
 const checkWorkspaceName = (world: World, name: string, self: number | undefined) => {
   if (name.length < 1) throw invalidArgument(`name '${name}' must be at least 1 character long`)
@@ -115,7 +110,7 @@ export const routes: Routes = {
   },
   PostWorkspace: (ctx) => {
     const world = ctx.world
-    const user = caller(ctx.user)
+    const user = requireUser(ctx.user)
     const b = ctx.body
     const name = b.string("name") ?? ""
     checkWorkspaceName(world, name, undefined)
@@ -185,13 +180,13 @@ export const routes: Routes = {
   },
   PinWorkspace: (ctx) => {
     const w = ctx.world.workspace(ctx.int("id"))
-    const user = caller(ctx.user)
+    const user = requireUser(ctx.user)
     if (!w.pins.has(user.id)) w.pins.set(user.id, ctx.world.now)
     return json({})
   },
   UnpinWorkspace: (ctx) => {
     const w = ctx.world.workspace(ctx.int("id"))
-    w.pins.delete(caller(ctx.user).id)
+    w.pins.delete(requireUser(ctx.user).id)
     return json({})
   },
   GetWorkspaceProjects: (ctx) => {
@@ -240,7 +235,7 @@ export const routes: Routes = {
   },
   PostProject: (ctx) => {
     const world = ctx.world
-    const user = caller(ctx.user)
+    const user = requireUser(ctx.user)
     const w = world.workspace(ctx.int("workspace_id"))
     const b = ctx.body
     if (w.immutable) throw internal(`workspace (${w.id}) is immutable and cannot add new projects`)
