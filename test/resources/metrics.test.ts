@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Stream } from "effect"
+import { Effect, Exit } from "effect"
 import { Checkpoint, Metrics } from "effect-determined"
-import { driveClock, json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { json, loginOk, makeMockHttp, type Recorded, runStreamAgainst } from "../utils/mockHttp.js"
 
 const report = (trialId: number, step: number, group = "training") => ({
   id: trialId * 1000 + step,
@@ -39,20 +39,7 @@ const metricsServer = (reportsPerTrial: number, perLine: number, cuts: ReadonlyA
   }
 }
 
-const run = <A, E>(handler: (r: Recorded) => Response, stream: Stream.Stream<A, E, any>) =>
-  Effect.gen(function*() {
-    const mock = yield* makeMockHttp(handler)
-    const fiber = yield* stream.pipe(
-      Stream.runCollect,
-      Effect.map(Chunk.toReadonlyArray),
-      Effect.provide(mock.layer()),
-      Effect.exit,
-      Effect.fork
-    )
-    const exit = yield* driveClock(fiber)
-    const requests = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login")
-    return { exit, requests }
-  })
+const run = runStreamAgainst
 
 describe("Metrics.stream", () => {
   it.effect("flattens lines into reports, as upstream's TrialMetrics", () =>

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Stream } from "effect"
 import { Trial } from "effect-determined"
-import { driveClock, json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
+import { json, loginOk, makeMockHttp, type Recorded, runStreamAgainst } from "../utils/mockHttp.js"
 
 // A log server over mock HTTP: entries 1..n whose timestamps share milliseconds (3 per ms, microseconds apart),
 // filtered as the master does (timestampAfter/Before strictly, limit, orderBy), and able to cut a response.
@@ -61,20 +61,7 @@ const logServer = (n: number, cuts: ReadonlyArray<number> = [], state = "STATE_C
   }
 }
 
-const run = <A, E>(handler: (r: Recorded) => Response, stream: Stream.Stream<A, E, any>) =>
-  Effect.gen(function*() {
-    const mock = yield* makeMockHttp(handler)
-    const fiber = yield* stream.pipe(
-      Stream.runCollect,
-      Effect.map(Chunk.toReadonlyArray),
-      Effect.provide(mock.layer()),
-      Effect.exit,
-      Effect.fork
-    )
-    const exit = yield* driveClock(fiber, "1 second")
-    const requests = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login")
-    return { exit, requests }
-  })
+const run = runStreamAgainst
 
 const ids = (xs: ReadonlyArray<Trial.TrialLog>) => xs.map((x) => x.id)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k)

@@ -4,7 +4,7 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import type { Duration } from "effect"
-import { Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Layer, Ref, Stream, TestClock } from "effect"
 import { Determined } from "effect-determined"
 
 export interface Recorded {
@@ -107,3 +107,22 @@ export const awaitSleeping = Effect.gen(function*() {
   }
   throw new Error("no fiber went to sleep")
 })
+
+/**
+ * Run a stream against a mock HttpClient in virtual time: its collected items (or failure) and the requests it
+ * made, logins left out.
+ */
+export const runStreamAgainst = <A, E>(handler: Handler, stream: Stream.Stream<A, E, any>) =>
+  Effect.gen(function*() {
+    const mock = yield* makeMockHttp(handler)
+    const fiber = yield* stream.pipe(
+      Stream.runCollect,
+      Effect.map(Chunk.toReadonlyArray),
+      Effect.provide(mock.layer()),
+      Effect.exit,
+      Effect.fork
+    )
+    const exit = yield* driveClock(fiber)
+    const requests = (yield* mock.requests).filter((r) => r.path !== "/api/v1/auth/login")
+    return { exit, requests }
+  })
