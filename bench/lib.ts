@@ -23,6 +23,8 @@ export interface BenchServer {
   readonly manifest: Manifest
   readonly reset: () => Promise<void>
   readonly count: () => Promise<Counts>
+  /** Turns on or off the server's injected latency (the fault plan's, bench/server.ts `latencyMillis`). */
+  readonly setLatency: (on: boolean) => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -66,6 +68,9 @@ export const startServer = (scale: number): Promise<BenchServer> =>
               await command("reset", "ok")
             },
             count: async () => JSON.parse(await command("count", "count ")) as Counts,
+            setLatency: async (on) => {
+              await command(on ? "latency on" : "latency off", "ok")
+            },
             close: () =>
               new Promise<void>((res) => {
                 child.once("exit", () => res())
@@ -84,69 +89,10 @@ export const startServer = (scale: number): Promise<BenchServer> =>
 export const routeCount = (counts: Counts, route: string): number => counts.byRoute[route] ?? 0
 
 // ---------------------------------------------------------------------------------------------------------------
-// the floor: fetch + JSON.parse, no decoding, no retry, no cache
+// the floors: fetch + JSON.parse and undici.request + JSON.parse, no decoding, no retry, no cache (bench/raw.mjs)
 
-export interface Raw {
-  readonly json: (path: string, query?: Record<string, string | number | ReadonlyArray<number>>) => Promise<any>
-  /** Streams a newline-delimited JSON body; `onLine` returns false to stop reading (the response is cancelled). */
-  readonly ndjson: (
-    path: string,
-    query: Record<string, string | number | boolean | ReadonlyArray<number>>,
-    onLine: (value: any) => boolean
-  ) => Promise<void>
-}
-
-const queryString = (query: Record<string, string | number | boolean | ReadonlyArray<number>> = {}) => {
-  const params = new URLSearchParams()
-  for (const [k, v] of Object.entries(query)) {
-    if (Array.isArray(v)) { for (const x of v) params.append(k, String(x)) }
-    else params.append(k, String(v))
-  }
-  const s = params.toString()
-  return s === "" ? "" : `?${s}`
-}
-
-export const rawClient = async (url: string): Promise<Raw> => {
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "determined", password: "" })
-  })
-  const { token } = JSON.parse(await login.text()) as { token: string }
-  const headers = { authorization: `Bearer ${token}`, accept: "application/json" }
-  return {
-    json: async (path, query) => {
-      const response = await fetch(`${url}${path}${queryString(query)}`, { headers })
-      const text = await response.text()
-      if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${text.slice(0, 200)}`)
-      return JSON.parse(text)
-    },
-    ndjson: async (path, query, onLine) => {
-      const response = await fetch(`${url}${path}${queryString(query)}`, { headers })
-      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`)
-      const reader = response.body!.getReader()
-      const decoder = new TextDecoder()
-      let rest = ""
-      while (true) {
-        const { done, value } = await reader.read()
-        if (done) break
-        rest += decoder.decode(value, { stream: true })
-        let start = 0
-        let end: number
-        while ((end = rest.indexOf("\n", start)) >= 0) {
-          const line = rest.slice(start, end)
-          start = end + 1
-          if (line.length > 0 && !onLine(JSON.parse(line))) {
-            await reader.cancel()
-            return
-          }
-        }
-        rest = rest.slice(start)
-      }
-      if (rest.trim() !== "") onLine(JSON.parse(rest))
-    }
-  }
-}
+export type { Raw, Transport } from "./raw.mjs"
+export { rawClient } from "./raw.mjs"
 
 // ---------------------------------------------------------------------------------------------------------------
 // timing
@@ -172,45 +118,70 @@ export const spread = (xs: ReadonlyArray<number>): number => {
   return m === 0 ? 0 : ((Math.max(...xs) - Math.min(...xs)) / m) * 100
 }
 
-export interface Samples {
-  readonly sdk: Array<number>
-  readonly raw: Array<number>
+const cpuMicros = () => {
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
+
+/** The measures of each runner (one per run), and the client CPU (µs) each run took. */
+export interface Samples<K extends string = "sdk" | "fetch" | "undici"> {
+  readonly values: Record<K, Array<number>>
+  readonly cpu: Record<K, Array<number>>
 }
 
 /**
- * Warm-up (one SDK run and one raw run, not kept), then `rounds` interleaved pairs: SDK, raw, SDK, raw, ...
- * Each run returns its own measure (milliseconds, or a rate), taken outside any set-up it does.
+ * Warm-up (one run of each runner, not kept), then `rounds` interleaved rounds: each runner once, in order.
+ * Each run returns its own measure (milliseconds, or a rate), taken outside any set-up it does; the client CPU
+ * of the whole run is recorded beside it.
  */
-export const interleaved = async (
+export const interleaved = async <K extends string>(
   rounds: number,
-  sdk: () => Promise<number>,
-  raw: () => Promise<number>,
+  runners: Record<K, () => Promise<number>>,
   options: { readonly warmup?: boolean } = {}
-): Promise<Samples> => {
-  if (options.warmup !== false) {
-    await sdk()
-    await raw()
-  }
-  const out: Samples = { sdk: [], raw: [] }
+): Promise<Samples<K>> => {
+  const keys = Object.keys(runners) as Array<K>
+  if (options.warmup !== false) { for (const k of keys) await runners[k]() }
+  const values = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Record<K, Array<number>>
+  const cpu = Object.fromEntries(keys.map((k) => [k, []])) as unknown as Record<K, Array<number>>
   for (let i = 0; i < rounds; i++) {
-    out.sdk.push(await sdk())
-    out.raw.push(await raw())
+    for (const k of keys) {
+      const start = cpuMicros()
+      values[k].push(await runners[k]())
+      cpu[k].push(cpuMicros() - start)
+    }
   }
-  return out
+  return { values, cpu }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // results
 
+/** A goal of the issue, checked on this run (`met` is null when the run cannot tell). */
+export interface Goal {
+  readonly goal: string
+  readonly met: boolean | null
+}
+
+/** The undici floor of a row (the fetch floor is `baseline`). */
+export interface Floor {
+  readonly value: number
+  readonly spreadPct: number
+  /** SDK cost / floor cost, as `ratio` */
+  readonly ratio: number
+  readonly requests: number | null
+}
+
 export interface Row {
   readonly name: string
   /** median of the SDK runs */
   readonly sdk: number
-  /** median of the baseline runs */
+  /** median of the baseline runs: the fetch floor, or the reference the row names (memory, overhead) */
   readonly baseline: number
   readonly unit: string
   /** SDK cost / baseline cost: a time ratio (> 1 = the SDK is slower); for a rate, baseline rate / SDK rate */
   readonly ratio: number
+  /** the undici floor (`undici.request` + `JSON.parse`), where it applies */
+  readonly undici: Floor | null
   /** HTTP requests the SDK made (counted by the server), when the scenario counts them */
   readonly requests: number | null
   /** requests of the baseline client */
@@ -220,8 +191,7 @@ export interface Row {
   /** (max - min) / median of the SDK runs and of the baseline runs, percent */
   readonly sdkSpreadPct: number
   readonly baselineSpreadPct: number
-  readonly goal: string
-  readonly goalMet: boolean | null
+  readonly goals: ReadonlyArray<Goal>
   readonly note?: string | undefined
 }
 
@@ -236,24 +206,30 @@ const fmt = (x: number, unit: string): string => {
 const cell = (x: number, unit: string, spreadPct: number) =>
   `${fmt(x, unit)}${spreadPct > 0 ? ` ±${spreadPct.toFixed(1)}%` : ""}`
 
+const mark = (met: boolean | null) => (met === null ? "" : met ? " ✓" : " ✗")
+
 export const markdownTable = (rows: ReadonlyArray<Row>): string => {
-  const header = "| scenario | SDK | baseline | ratio | requests | peak RSS MB | goal |"
-  const sep = "|---|---:|---:|---:|---:|---:|---|"
+  const header =
+    "| scenario | SDK | fetch floor | undici floor | ÷ fetch | ÷ undici | requests | peak RSS MiB | goals |"
+  const sep = "|---|---:|---:|---:|---:|---:|---:|---:|---|"
   const lines = rows.map((r) => {
     const requests = r.requests === null
       ? "—"
       : r.baselineRequests === null
       ? String(r.requests)
       : `${r.requests.toLocaleString("en-US")} (raw ${r.baselineRequests.toLocaleString("en-US")})`
-    const goal = `${r.goal}${r.goalMet === null ? "" : r.goalMet ? " ✓" : " ✗"}`
-    return `| ${r.name} | ${cell(r.sdk, r.unit, r.sdkSpreadPct)} | ${cell(r.baseline, r.unit, r.baselineSpreadPct)} | ${
-      r.ratio.toFixed(2)
-    } | ${requests} | ${r.rssMb === null ? "—" : r.rssMb.toFixed(1)} | ${goal} |`
+    const goals = r.goals.length === 0 ? "—" : r.goals.map((g) => `${g.goal}${mark(g.met)}`).join("; ")
+    const undici = r.undici === null ? "—" : cell(r.undici.value, r.unit, r.undici.spreadPct)
+    return `| ${r.name} | ${cell(r.sdk, r.unit, r.sdkSpreadPct)} | ${
+      cell(r.baseline, r.unit, r.baselineSpreadPct)
+    } | ${undici} | ${r.ratio.toFixed(2)} | ${r.undici === null ? "—" : r.undici.ratio.toFixed(2)} | ${requests} | ${
+      r.rssMb === null ? "—" : r.rssMb.toFixed(1)
+    } | ${goals} |`
   })
   return [header, sep, ...lines].join("\n")
 }
 
-/** The JSON form: `{ name, sdk, baseline, unit, ratio, requests, rssMb }` plus spreads and goals. */
+/** The JSON form: `{ name, sdk, baseline, unit, ratio, undici, requests, rssMb, goals }` plus spreads. */
 export const jsonRows = (rows: ReadonlyArray<Row>) =>
   rows.map((r) => ({
     name: r.name,
@@ -261,12 +237,18 @@ export const jsonRows = (rows: ReadonlyArray<Row>) =>
     baseline: Number(r.baseline.toFixed(3)),
     unit: r.unit,
     ratio: Number(r.ratio.toFixed(4)),
+    undici: r.undici === null ? null : {
+      value: Number(r.undici.value.toFixed(3)),
+      ratio: Number(r.undici.ratio.toFixed(4)),
+      spreadPct: Number(r.undici.spreadPct.toFixed(2)),
+      requests: r.undici.requests
+    },
     requests: r.requests,
     rssMb: r.rssMb === null ? null : Number(r.rssMb.toFixed(1)),
     baselineRequests: r.baselineRequests,
     sdkSpreadPct: Number(r.sdkSpreadPct.toFixed(2)),
     baselineSpreadPct: Number(r.baselineSpreadPct.toFixed(2)),
-    goal: r.goal,
-    goalMet: r.goalMet,
+    goals: r.goals,
+    goalsMet: r.goals.every((g) => g.met !== false),
     ...(r.note === undefined ? {} : { note: r.note })
   }))

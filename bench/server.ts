@@ -10,6 +10,7 @@
  * stdin, one command a line, for counting the requests the server received:
  *   `reset`  → `ok` (forgets the requests so far)
  *   `count`  → `count {"total": n, "byRoute": {"GET /api/v1/trials/{id}": n, ...}}`
+ *   `latency on` / `latency off` → `ok` (turns on or off the fault plan's 2 ms of latency before every request)
  * Ends when stdin closes, or on SIGTERM / SIGINT.
  */
 import { HttpClient } from "@effect/platform"
@@ -61,6 +62,8 @@ const args = parseArgs({
 }).values
 const scale = Number(args.scale ?? "1")
 const seed = Number(args.seed ?? "1")
+/** The injected latency of the latency scenario. */
+export const latencyMillis = 2
 const sized = (n: number) => Math.max(1, Math.round(n * scale))
 
 const watchConfig = (trials: number) => ({
@@ -164,7 +167,14 @@ const replay = (chunks: ReadonlyArray<Uint8Array>): Response => {
 
 const program = Effect.gen(function*() {
   // speed 1 batch/s: nothing but the watched experiment (paused) would train anyway
-  const master = yield* LocalMaster.make({ seed, speed: 1 })
+  // the latency scenario turns on LocalMaster's fault plan: 2 ms before every request, as a master one network
+  // away would add; off for everything else (seeding included)
+  const master = yield* LocalMaster.make({
+    seed,
+    speed: 1,
+    faults: { rules: [{ latency: { millis: latencyMillis } }] }
+  })
+  yield* master.setFaultsActive(false)
   const started = performance.now()
   const manifest = yield* seedAll(master)
 
@@ -221,6 +231,9 @@ const program = Effect.gen(function*() {
         const byRoute: Record<string, number> = {}
         for (const key of log) byRoute[key] = (byRoute[key] ?? 0) + 1
         console.log(`count ${JSON.stringify({ total: log.length, byRoute })}`)
+      } else if (command === "latency on" || command === "latency off") {
+        Effect.runSync(master.setFaultsActive(command === "latency on"))
+        console.log("ok")
       } else if (command !== "") {
         console.log(`error unknown command ${command}`)
       }
