@@ -10,6 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // a separate project, run from the packed tarball by test/consumer/run.sh (npm run test:consumer)
+    exclude: ["test/consumer/**", "**/node_modules/**"],
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000

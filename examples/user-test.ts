@@ -10,10 +10,12 @@
  *   it.effect("picks the better learning rate", () => testProgram)
  *
  *   npm run example -- user-test      (runs the same program with a TestContext)
+ *
+ * docs/TESTING.md is the whole recipe, from a fresh project.
  */
-import { Console, Effect, Fiber, TestClock } from "effect"
+import { Console, Effect, TestClock } from "effect"
 import { Experiment } from "effect-determined"
-import { LocalMaster } from "effect-determined/testing"
+import { LocalMaster, VirtualTime } from "effect-determined/testing"
 import { shortConfig } from "./lib/experiments.js"
 
 export const description = "test your own automation against LocalMaster.layer under TestClock"
@@ -37,24 +39,10 @@ export const pickBestLearningRate = (learningRates: ReadonlyArray<number>) =>
       )
     )
 
-/** Let pending I/O (in-process HTTP bodies) land, without moving the TestClock. */
-const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
-
-/** Drive a forked fiber in virtual time until it is done. */
-const runInVirtualTime = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    while ((yield* Fiber.poll(fiber))._tag === "None") {
-      yield* settle
-      yield* TestClock.adjust("1 second")
-    }
-    return yield* Fiber.join(fiber)
-  })
-
 /** The test: needs the TestClock (`it.effect` provides it) and nothing else. */
 export const testProgram = Effect.gen(function*() {
   const start = yield* TestClock.currentTimeMillis
-  const best = yield* runInVirtualTime(pickBestLearningRate([0.0001, 0.003, 0.3]))
+  const best = yield* VirtualTime.run(pickBestLearningRate([0.0001, 0.003, 0.3]))
   const elapsed = (yield* TestClock.currentTimeMillis) - start
   yield* Console.log(
     `best learning rate ${best.lr} (${best.best._tag === "Some" ? best.best.value : "-"}), `

@@ -19,3 +19,11 @@ export * as LocalMaster from "./LocalMaster.js"
  * @category modules
  */
 export * as Script from "./Script.js"
+
+/**
+ * Stepping virtual time: drive a program that sleeps and polls under `TestClock` to its end (`VirtualTime.run`).
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as VirtualTime from "./VirtualTime.js"

@@ -3,9 +3,10 @@
  * recorded (method, path, query, headers, body) so tests can count and inspect them.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
-import type { Duration } from "effect"
-import { Chunk, Effect, Fiber, Layer, Ref, Stream, TestClock } from "effect"
+import type { Duration, Fiber } from "effect"
+import { Chunk, Effect, Layer, Ref, Stream, TestClock } from "effect"
 import { Determined } from "effect-determined"
+import { VirtualTime } from "effect-determined/testing"
 
 export interface Recorded {
   readonly method: string
@@ -62,7 +63,7 @@ export const unaryError = (status: number, code: number, reason: string, error: 
   json({ error: { code, reason, error } }, status, headers)
 
 /** Let the real event loop run (promises, timers of the mock), without moving the TestClock. */
-export const yieldToEventLoop = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+export const yieldToEventLoop = VirtualTime.settle
 
 /**
  * Wait (in real event-loop turns, never in virtual time) until the mock has seen `n` requests, so that a
@@ -77,24 +78,12 @@ export const awaitRequests = (requests: Effect.Effect<ReadonlyArray<unknown>>, n
     throw new Error(`timed out waiting for ${n} requests`)
   })
 
-/**
- * Drive a forked fiber to completion in virtual time: alternate real event-loop turns (so pending I/O lands)
- * with `TestClock.adjust(step)`, until the fiber is done.
- */
+/** Drive a forked fiber to completion in virtual time (the exported `VirtualTime.drive`). */
 export const driveClock = <A, E>(
   fiber: Fiber.Fiber<A, E>,
   step: Duration.DurationInput = "1 second",
   maxSteps = 100_000
-) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < maxSteps; i++) {
-      const done = yield* Fiber.poll(fiber)
-      if (done._tag === "Some") return yield* Fiber.join(fiber)
-      yield* yieldToEventLoop
-      yield* TestClock.adjust(step)
-    }
-    return yield* Effect.dieMessage(`fiber not done after ${maxSteps} clock steps`)
-  })
+) => VirtualTime.drive(fiber, { step, maxSteps })
 
 /**
  * Wait (in real event-loop turns) until some fiber is suspended in a `TestClock` sleep, so that the next
