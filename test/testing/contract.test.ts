@@ -493,6 +493,98 @@ describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
       yield* w.fail("GetTrialMetricsByModelVersion", "GET", "/api/v1/models/reg/versions/9/metrics", 404)
       yield* w.call("DeleteTensorboardFiles", "DELETE", `/api/v1/experiments/${expId}/tensorboard-files`)
       yield* w.fail("DeleteTensorboardFiles", "DELETE", "/api/v1/experiments/999/tensorboard-files", 500)
+      // ---- search: the filter language (issue 19) ------------------------------------------------------------
+      const lossBelow = (v: number) =>
+        JSON.stringify({
+          filterGroup: {
+            kind: "group",
+            conjunction: "and",
+            children: [{
+              kind: "field",
+              columnName: "validation.validation_loss.min",
+              location: "LOCATION_TYPE_VALIDATIONS",
+              operator: "<",
+              type: "COLUMN_TYPE_NUMBER",
+              value: v
+            }]
+          },
+          showArchived: true
+        })
+      const searched = yield* w.call("SearchExperiments", "POST", "/api/v1/experiments-search", {
+        projectId: 1,
+        limit: 5,
+        sort: "validation.validation_loss.min=asc",
+        filter: lossBelow(10)
+      })
+      assert.isAbove(searched.experiments.length, 0)
+      assert.strictEqual(searched.experiments[0].experiment.bestTrialId, searched.experiments[0].bestTrial.id)
+      yield* w.call("SearchExperiments", "POST", "/api/v1/experiments-search", { limit: -1 })
+      assert.strictEqual(
+        yield* w.fail("SearchExperiments", "POST", "/api/v1/experiments-search", 500, { filter: "x" }),
+        "invalid character 'x' looking for beginning of value"
+      )
+      assert.strictEqual(
+        yield* w.fail("SearchExperiments", "POST", "/api/v1/experiments-search", 500, {
+          filter: JSON.stringify({
+            filterGroup: { kind: "field", columnName: "nope", operator: "=", value: 1 }
+          })
+        }),
+        "invalid experiment column nope"
+      )
+      assert.strictEqual(
+        yield* w.fail("SearchExperiments", "POST", "/api/v1/experiments-search", 400, { sort: "id=up" }),
+        "invalid sort direction: up"
+      )
+      assert.strictEqual(
+        yield* w.fail("SearchExperiments", "POST", "/api/v1/experiments-search", 404, { projectId: 0 }),
+        "project '0' not found"
+      )
+      const runs = yield* w.call("SearchRuns", "POST", "/api/v1/runs", {
+        projectId: 1,
+        limit: 10,
+        sort: "id=desc",
+        filter: lossBelow(10)
+      })
+      assert.isAbove(runs.runs.length, 0)
+      assert.match(runs.runs[0].localId, /^[A-Z0-9]+-\d+$/)
+      assert.match(
+        yield* w.fail("SearchRuns", "POST", "/api/v1/runs", 500, {
+          filter: JSON.stringify({
+            filterGroup: {
+              kind: "field",
+              columnName: "id",
+              location: "LOCATION_TYPE_RUN",
+              operator: "contains",
+              value: "1"
+            }
+          })
+        }),
+        /^ERROR: operator does not exist: integer ~~\* unknown/
+      )
+      assert.strictEqual(
+        yield* w.fail("SearchRuns", "POST", "/api/v1/runs", 400, { sort: "" }),
+        "invalid sort parameter: "
+      )
+      const expColumns = yield* w.call("GetProjectColumns", "GET", "/api/v1/projects/1/columns")
+      assert.strictEqual(expColumns.columns[0].column, "id")
+      assert.isTrue(
+        expColumns.columns.some((c: { column: string }) => c.column === "validation.validation_loss.min")
+      )
+      const runColumns = yield* w.call(
+        "GetProjectColumns",
+        "GET",
+        "/api/v1/projects/1/columns?tableType=TABLE_TYPE_RUN"
+      )
+      assert.strictEqual(runColumns.columns[0].displayName, "Global Run ID")
+      yield* w.fail("GetProjectColumns", "GET", "/api/v1/projects/999/columns", 404)
+      const ranges = yield* w.call(
+        "GetProjectNumericMetricsRange",
+        "GET",
+        "/api/v1/projects/1/experiments/metric-ranges"
+      )
+      assert.isAbove(ranges.ranges.length, 0)
+      yield* w.fail("GetProjectNumericMetricsRange", "GET", "/api/v1/projects/999/experiments/metric-ranges", 404)
+
       w.token = userToken
 
       yield* w.call("Logout", "POST", "/api/v1/auth/logout")

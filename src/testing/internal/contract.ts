@@ -189,6 +189,10 @@ export const endpoints: ReadonlyArray<EndpointSpec> = [
   e("UnpinWorkspace", "POST", "/api/v1/workspaces/{id}/unpin", 186, false, true, { id: "int" }),
   e("GetProject", "GET", "/api/v1/projects/{id}", 194, false, true, { id: "int" }),
   e("GetProjectByKey", "GET", "/api/v1/projects/key/{key}", 195, false, true, { key: "string" }),
+  e("GetProjectColumns", "GET", "/api/v1/projects/{id}/columns", 196, false, true, { id: "int" }),
+  e("GetProjectNumericMetricsRange", "GET", "/api/v1/projects/{id}/experiments/metric-ranges", 197, false, true, {
+    id: "int"
+  }),
   e("PostProject", "POST", "/api/v1/workspaces/{workspace_id}/projects", 198, false, true, { workspace_id: "int" }),
   e("AddProjectNote", "POST", "/api/v1/projects/{project_id}/notes", 199, false, true, { project_id: "int" }),
   e("PutProjectNotes", "PUT", "/api/v1/projects/{project_id}/notes", 200, false, true, { project_id: "int" }),
@@ -199,6 +203,7 @@ export const endpoints: ReadonlyArray<EndpointSpec> = [
   e("MoveProject", "POST", "/api/v1/projects/{project_id}/move", 205, false, true, { project_id: "int" }),
   e("MoveExperiment", "POST", "/api/v1/experiments/{experiment_id}/move", 206, false, true, { experiment_id: "int" }),
   e("SearchExperiments", "POST", "/api/v1/experiments-search", 230, false, true),
+  e("SearchRuns", "POST", "/api/v1/runs", 240, false, true),
   e("BindRPToWorkspace", "POST", "/api/v1/resource-pools/{resource_pool_name}/workspace-bindings", 231, false, true, {
     resource_pool_name: "string"
   }),
@@ -237,6 +242,7 @@ export const endpoints: ReadonlyArray<EndpointSpec> = [
 /** Enum value name -> number, for the enums LocalMaster reads from requests. @internal */
 export const enums: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   "determined.api.v1.OrderBy": { ORDER_BY_UNSPECIFIED: 0, ORDER_BY_ASC: 1, ORDER_BY_DESC: 2 },
+  "determined.api.v1.TableType": { TABLE_TYPE_UNSPECIFIED: 0, TABLE_TYPE_EXPERIMENT: 1, TABLE_TYPE_RUN: 2 },
   "determined.api.v1.GetExperimentsRequest.SortBy": {
     SORT_BY_UNSPECIFIED: 0,
     SORT_BY_ID: 1,

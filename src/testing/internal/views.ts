@@ -134,7 +134,8 @@ export const jobSummaryJson = (world: World, e: Experiment): JsonObject | null =
   return { state: running ? "STATE_SCHEDULED" : "STATE_QUEUED", jobsAhead: 0 }
 }
 
-const checkpointSize = (c: Checkpoint) => {
+/** Bytes of a checkpoint (the sum of its resources). @internal */
+export const checkpointSize = (c: Checkpoint) => {
   let n = 0
   for (const v of Object.values(c.resources)) n += v
   return n

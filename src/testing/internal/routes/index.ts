@@ -10,6 +10,7 @@ import { routes as experiments } from "./experiments.js"
 import { routes as registry } from "./registry.js"
 import { routes as registryMetrics } from "./registryMetrics.js"
 import { routes as resourcePools } from "./resourcePools.js"
+import { routes as search } from "./search.js"
 import { routes as templates } from "./templates.js"
 import { routes as trials } from "./trials.js"
 import { routes as users } from "./users.js"
@@ -27,5 +28,7 @@ export const routes: Routes = {
   ...users,
   ...templates,
   ...resourcePools,
-  ...registryMetrics
+  ...registryMetrics,
+  // issue 19: the filter language (SearchExperiments, SearchRuns, project columns, metric ranges)
+  ...search
 }
