@@ -138,6 +138,11 @@ export class TransportError extends Schema.TaggedError<TransportError>("effect-d
      * (`true`/unknown). Non-idempotent requests are only retried when it is `false`.
      */
     maybeSent: Schema.Boolean,
+    /**
+     * The server's TLS certificate failed verification (unknown CA, expired, wrong name, ...). Such a failure is
+     * not transient and is never retried.
+     */
+    certificateRejected: Schema.optional(Schema.Boolean),
     cause: Schema.optional(Schema.Defect)
   }
 ) {}
@@ -229,7 +234,8 @@ export const isHttpError = (u: unknown): u is HttpError =>
   Predicate.hasProperty(u, "_tag") && httpErrorTags.includes(u._tag as HttpError["_tag"])
 
 /**
- * Is this error worth retrying for an idempotent request? Transport failures, timeouts, 429 and 502/503/504.
+ * Is this error worth retrying for an idempotent request? Transport failures (but a TLS certificate that failed
+ * verification), timeouts, 429 and 502/503/504.
  *
  * @since 0.1.0
  * @category guards
@@ -237,6 +243,7 @@ export const isHttpError = (u: unknown): u is HttpError =>
 export const isTransient = (error: HttpError): boolean => {
   switch (error._tag) {
     case "TransportError":
+      return error.certificateRejected !== true
     case "Timeout":
     case "RateLimited":
       return true

@@ -166,6 +166,10 @@ export const errorFromStatus = (
 
 const neverSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
 
+// OpenSSL's and Node's codes for a certificate that failed verification: deterministic, never worth a retry
+const certificateCodes =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|CERT_[A-Z_]+|[A-Z_]*SELF_SIGNED[A-Z_]*|UNABLE_TO_(GET|VERIFY|DECRYPT|DECODE)_[A-Z_]+)$/
+
 const causeCode = (u: unknown, depth = 0): string | undefined => {
   if (depth > 4 || !Predicate.isObject(u)) return undefined
   if ("code" in u && typeof u.code === "string") return u.code
@@ -187,6 +191,7 @@ const transportError = (spec: RequestSpec, cause: unknown, description?: string)
     path: pathOf(spec),
     message: code === undefined ? detail : `${detail} (${code})`,
     maybeSent: code === undefined || !neverSentCodes.has(code),
+    ...(code !== undefined && certificateCodes.test(code) ? { certificateRejected: true } : {}),
     cause
   })
 }

@@ -1,40 +1,80 @@
 /**
- * The retry loop shared by every request: which failures to retry, how long to wait, and how each retry is
- * reported (a debug log line and a span event).
+ * Retry decisions, in one place: the `RetryPolicy` in effect (or a per-call override) turned into the
+ * `Schedule` that `Effect.retry` runs for a request, and that a broken stream is re-opened by. The schedule is
+ * fed with each failure; the policy's predicate stops it, a `Retry-After` replaces its delay, and each retry is
+ * reported (a debug log line and a span event, stamped by `Clock`).
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Random from "effect/Random"
-import * as Errors from "../DeterminedError.js"
+import type * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type * as Errors from "../DeterminedError.js"
 import * as RetryPolicy from "../services/RetryPolicy.js"
 
 /** @internal */
-export interface RetryTarget {
-  readonly method: string
-  readonly path: string
-  /** Safe to send twice. Non-idempotent requests are retried only when they certainly were not sent. */
-  readonly idempotent: boolean
-}
+export type RetryTarget = RetryPolicy.Request
+
+/** A per-call override: fields replace the policy in effect; `false` disables retries. @internal */
+export type Override = Partial<RetryPolicy.Options> | false | undefined
+
+const retryAfterOf = (error: Errors.HttpError): number | undefined =>
+  (error._tag === "RateLimited" || (error._tag === "ServerError" && error.status === 503))
+    ? error.retryAfterMillis
+    : undefined
+
+const resolve = (base: RetryPolicy.Options, override: Override): RetryPolicy.Options =>
+  override === false
+    ? { ...base, schedule: Schedule.stop }
+    : override === undefined
+    ? base
+    : { ...base, ...override }
 
 /**
- * Should this failure be retried for this request? Any request is retried when it certainly was not processed: a
- * connection that was never made, or a 429 (a rate limiter refuses a request before the master handles it).
- * Other transient failures are retried for idempotent requests only.
+ * The schedule run for `target` under `policy`; `event` names the span event of each retry.
  * @internal
  */
-export const shouldRetry = (target: RetryTarget, error: Errors.HttpError): boolean => {
-  if (error._tag === "TransportError" && !error.maybeSent) return true
-  if (error._tag === "RateLimited") return true
-  return target.idempotent && Errors.isTransient(error)
+export const scheduleFor = (
+  policy: RetryPolicy.Options,
+  target: RetryTarget,
+  event: "retry" | "stream.resume"
+): Schedule.Schedule<unknown, Errors.HttpError> => {
+  const maxRetryAfter = Duration.toMillis(policy.maxRetryAfter)
+  return Schedule.passthrough(policy.schedule).pipe(
+    Schedule.whileInput((error: Errors.HttpError) => policy.retryable(error, target)),
+    Schedule.modifyDelay((error, delay) => {
+      const retryAfter = maxRetryAfter > 0 ? retryAfterOf(error) : undefined
+      return retryAfter === undefined ? delay : Duration.millis(Math.min(retryAfter, maxRetryAfter))
+    }),
+    Schedule.intersect(Schedule.count),
+    Schedule.modifyDelayEffect(([error, count], exact) => {
+      const retry = count + 1
+      // whole milliseconds: a jittered delay is fractional, and TestClock keeps time in whole nanoseconds
+      const delay = Duration.millis(Math.round(Duration.toMillis(exact)))
+      return Effect.logDebug(
+        `${event === "retry" ? "retrying" : "re-opening"} ${target.method} ${target.path} after ${error._tag} ` +
+          `(${error.message}): retry ${retry} in ${Duration.format(delay)}`
+      ).pipe(
+        Effect.zipRight(Effect.currentSpan.pipe(
+          Effect.zip(Clock.currentTimeNanos),
+          Effect.tap(([span, now]) =>
+            span.event(event, now, {
+              "http.request.method": target.method,
+              "url.path": target.path,
+              "retry.attempt": retry,
+              "retry.delay_ms": Duration.toMillis(delay),
+              "error.type": error._tag
+            })
+          ),
+          Effect.option
+        )),
+        Effect.as(delay)
+      )
+    })
+  )
 }
-
-const retryAfterOf = (error: Errors.HttpError): Duration.Duration | undefined =>
-  (error._tag === "RateLimited" || (error._tag === "ServerError" && error.status === 503)) &&
-    error.retryAfterMillis !== undefined
-    ? Duration.millis(error.retryAfterMillis)
-    : undefined
 
 /**
  * Run `effect` and retry it by the policy in effect (or `override`).
@@ -43,40 +83,31 @@ const retryAfterOf = (error: Errors.HttpError): Duration.Duration | undefined =>
 export const retrying = <A, R>(
   target: RetryTarget,
   effect: Effect.Effect<A, Errors.HttpError, R>,
-  override?: Partial<RetryPolicy.Options> | false | undefined
+  override?: Override
 ): Effect.Effect<A, Errors.HttpError, R> =>
-  Effect.flatMap(RetryPolicy.RetryPolicy, (base) => {
-    const policy: RetryPolicy.Options = override === false
-      ? { ...base, times: 0 }
-      : override === undefined
-      ? base
-      : { ...base, ...override }
-    const loop = (retry: number): Effect.Effect<A, Errors.HttpError, R> =>
-      Effect.catchIf(
-        effect,
-        (error) => retry <= policy.times && shouldRetry(target, error),
-        (error) =>
-          Effect.flatMap(Random.next, (random) => {
-            const delay = RetryPolicy.delayFor(policy, retry, random, retryAfterOf(error))
-            const attributes = {
-              "http.request.method": target.method,
-              "url.path": target.path,
-              "retry.attempt": retry,
-              "retry.delay_ms": Duration.toMillis(delay),
-              "error.type": error._tag
-            }
-            return Effect.logDebug(
-              `retrying ${target.method} ${target.path} after ${error._tag} (${error.message}): ` +
-                `retry ${retry} of ${policy.times} in ${Duration.format(delay)}`
-            ).pipe(
-              Effect.zipRight(Effect.currentSpan.pipe(
-                Effect.tap((span) => span.event("retry", BigInt(Date.now()) * 1_000_000n, attributes)),
-                Effect.option
-              )),
-              Effect.zipRight(Effect.sleep(delay)),
-              Effect.zipRight(loop(retry + 1))
-            )
-          })
-      )
-    return loop(1)
-  })
+  Effect.flatMap(
+    RetryPolicy.RetryPolicy,
+    (policy) => Effect.retry(effect, scheduleFor(resolve(policy, override), target, "retry"))
+  )
+
+/** Decides, failure by failure, whether and when a broken stream is re-opened. @internal */
+export interface Resumer {
+  /** Wait before re-opening after `error`, or fail with `None` when the policy gives up. */
+  readonly next: (error: Errors.HttpError) => Effect.Effect<void, Option.Option<never>>
+  /** Start counting again (the broken attempt made progress). */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * A {@link Resumer} for re-opening `target` by the policy in effect.
+ * @internal
+ */
+export const resumer = (target: RetryTarget): Effect.Effect<Resumer> =>
+  Effect.flatMap(
+    RetryPolicy.RetryPolicy,
+    (policy) =>
+      Effect.map(Schedule.driver(scheduleFor(policy, target, "stream.resume")), (driver) => ({
+        next: (error) => Effect.asVoid(driver.next(error)),
+        reset: driver.reset
+      }))
+  )

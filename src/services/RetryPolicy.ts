@@ -1,47 +1,139 @@
 /**
- * How transient failures are retried: which requests, how often and how long to wait.
+ * How transient failures are retried: a `Schedule` (how often, how long to wait) plus a predicate (which
+ * failures of which requests), run with `Effect.retry` on Effect's `Clock`, so `TestClock` drives it.
  *
  * The default retries idempotent requests (GET, PUT, DELETE, and POSTs the SDK marks idempotent such as
  * `kill` or `archive`) 5 times on transport failures, per-attempt timeouts, 429 and 502/503/504, with
- * exponential backoff, full jitter and a capped delay, honouring `Retry-After` on 429 and 503. Creates and
- * logins are never retried blindly: a non-idempotent request is only retried when the failure proves it never
- * reached the server (connection refused) or was refused unprocessed (429 Too Many Requests).
+ * exponential backoff from 500 ms doubling to at most 30 s, each delay jittered between half and all of it.
+ * A `Retry-After` on 429 and 503 replaces the schedule's delay (capped by `maxRetryAfter`), whatever the
+ * schedule. Creates are never retried blindly: a non-idempotent request is only retried when the failure proves
+ * it never reached the server (connection refused) or was refused unprocessed (429 Too Many Requests). A TLS
+ * certificate that fails verification is never retried.
+ *
+ * Any `Schedule` is accepted, for a whole program ({@link layer}) or for one call ({@link withPolicy}).
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as Errors from "../DeterminedError.js"
 
 /**
+ * The request a failure belongs to, as the retry predicate sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Request {
+  readonly method: string
+  readonly path: string
+  /** Safe to send twice. Non-idempotent requests are retried only when they certainly were not processed. */
+  readonly idempotent: boolean
+}
+
+/**
+ * A retry policy: a `Schedule` fed with each failure, and a predicate choosing which failures are retried.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** Retries after the first attempt; 0 disables retrying. */
-  readonly times: number
-  /** Delay before the first retry (before jitter). */
-  readonly base: Duration.DurationInput
-  /** Multiplier of the delay for each further retry. */
-  readonly factor: number
-  /** Upper bound of one delay, and of an honoured `Retry-After`. */
-  readonly maxDelay: Duration.DurationInput
-  /** Full jitter: each delay is drawn uniformly between half and all of the computed delay. */
-  readonly jitter: boolean
+  /**
+   * When to retry and how long to wait before each retry. Its input is the failure; any schedule fits, e.g.
+   * `Schedule.recurs(2)` (two immediate retries) or `Schedule.spaced("1 second").pipe(Schedule.upTo("1 minute"))`.
+   */
+  readonly schedule: Schedule.Schedule<unknown, Errors.HttpError>
+  /** Which failures are retried at all. Default: {@link isRetryable}. */
+  readonly retryable: (error: Errors.HttpError, request: Request) => boolean
+  /**
+   * The longest `Retry-After` (of a 429 or 503) honoured: it replaces the schedule's delay, capped at this.
+   * `Duration.zero` ignores `Retry-After`.
+   */
+  readonly maxRetryAfter: Duration.DurationInput
 }
 
 /**
- * The default policy: 5 retries, 500 ms doubling to at most 30 s, jittered.
+ * Parameters of {@link backoff}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BackoffOptions {
+  /** Retries after the first attempt; 0 disables retrying. Default 5. */
+  readonly times?: number | undefined
+  /** Delay before the first retry (before jitter). Default 500 ms. */
+  readonly base?: Duration.DurationInput | undefined
+  /** Multiplier of the delay for each further retry. Default 2. */
+  readonly factor?: number | undefined
+  /** Upper bound of one delay. Default 30 s. */
+  readonly maxDelay?: Duration.DurationInput | undefined
+  /** Jitter: each delay is drawn uniformly between half and all of the computed delay. Default true. */
+  readonly jitter?: boolean | undefined
+}
+
+/**
+ * The SDK's backoff as a `Schedule`: `times` retries, exponential from `base` by `factor`, each delay capped
+ * at `maxDelay`, then jittered between half and all of it. `backoff()` is the default schedule.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * // 10 retries, 100 ms doubling to at most 2 s
+ * const patient = RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 10, base: "100 millis", maxDelay: "2 seconds" }) })
+ */
+export const backoff = (options: BackoffOptions = {}): Schedule.Schedule<unknown> => {
+  const maxDelay = Duration.decode(options.maxDelay ?? Duration.seconds(30))
+  const capped = Schedule.exponential(options.base ?? Duration.millis(500), options.factor ?? 2).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay))
+  )
+  const jittered = options.jitter === false ? capped : Schedule.jitteredWith(capped, { min: 0.5, max: 1 })
+  return Schedule.intersect(jittered, Schedule.recurs(options.times ?? 5))
+}
+
+/**
+ * The default predicate. Any request is retried when it certainly was not processed: a connection that was
+ * never made, or a 429 (a rate limiter refuses a request before the master handles it). Other transient
+ * failures (`DeterminedError.isTransient`) are retried for idempotent requests only. A certificate that failed
+ * TLS verification is never retried: it will fail the same way again.
+ *
+ * @since 0.1.0
+ * @category predicates
+ * @example
+ * import { Schedule } from "effect"
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * // also give up at once on 503s of one endpoint
+ * const layer = RetryPolicy.layer({
+ *   schedule: Schedule.recurs(3),
+ *   retryable: (error, request) =>
+ *     request.path !== "/api/v1/master" && RetryPolicy.isRetryable(error, request)
+ * })
+ */
+export const isRetryable = (error: Errors.HttpError, request: Request): boolean => {
+  if (error._tag === "TransportError" && error.certificateRejected === true) return false
+  if (error._tag === "TransportError" && !error.maybeSent) return true
+  if (error._tag === "RateLimited") return true
+  return request.idempotent && Errors.isTransient(error)
+}
+
+/**
+ * The default policy: {@link backoff}`()`, {@link isRetryable}, `Retry-After` honoured up to 30 s.
  *
  * @since 0.1.0
  * @category constants
  */
 export const defaults: Options = {
-  times: 5,
-  base: Duration.millis(500),
-  factor: 2,
-  maxDelay: Duration.seconds(30),
-  jitter: true
+  schedule: backoff(),
+  retryable: isRetryable,
+  maxRetryAfter: Duration.seconds(30)
 }
 
 /**
@@ -60,10 +152,13 @@ export class RetryPolicy extends Context.Reference<RetryPolicy>()("effect-determ
  * @since 0.1.0
  * @category layers
  * @example
- * import { Effect } from "effect"
+ * import { Effect, Schedule } from "effect"
  * import { Experiment, RetryPolicy } from "effect-determined"
  *
- * const patient = Experiment.list().pipe(Effect.provide(RetryPolicy.layer({ times: 10, maxDelay: "1 minute" })))
+ * // every request of the program: at most two retries, one second apart
+ * const program = Experiment.list().pipe(
+ *   Effect.provide(RetryPolicy.layer({ schedule: Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(2))) }))
+ * )
  */
 export const layer = (options: Partial<Options>): Layer.Layer<RetryPolicy> =>
   Layer.succeed(RetryPolicy, { ...defaults, ...options })
@@ -73,24 +168,39 @@ export const layer = (options: Partial<Options>): Layer.Layer<RetryPolicy> =>
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, RetryPolicy } from "effect-determined"
+ *
+ * const once = Experiment.get(7).pipe(Effect.provide(RetryPolicy.layerDisabled))
  */
-export const layerDisabled: Layer.Layer<RetryPolicy> = layer({ times: 0 })
+export const layerDisabled: Layer.Layer<RetryPolicy> = layer({ schedule: Schedule.stop })
 
 /**
- * The delay before retry number `retry` (1-based), given a random number in [0, 1) and an optional
- * `Retry-After` from the server. Pure, so it is tested on its own.
+ * Use another policy for one call (an `Effect` or a `Stream`): fields given replace the policy in effect.
  *
  * @since 0.1.0
  * @category combinators
+ * @example
+ * import { Schedule } from "effect"
+ * import { Experiment, RetryPolicy } from "effect-determined"
+ *
+ * // this one call: two immediate retries
+ * const quick = Experiment.get(7).pipe(RetryPolicy.withPolicy({ schedule: Schedule.recurs(2) }))
  */
-export const delayFor = (
-  options: Options,
-  retry: number,
-  random: number,
-  retryAfter?: Duration.Duration | undefined
-): Duration.Duration => {
-  const max = Duration.toMillis(options.maxDelay)
-  if (retryAfter !== undefined) return Duration.millis(Math.min(Duration.toMillis(retryAfter), max))
-  const exp = Math.min(Duration.toMillis(options.base) * Math.pow(options.factor, Math.max(0, retry - 1)), max)
-  return Duration.millis(Math.round(options.jitter ? exp / 2 + (exp / 2) * random : exp))
-}
+export const withPolicy: {
+  (options: Partial<Options>): <Self extends Effect.Effect<any, any, any> | Stream.Stream<any, any, any>>(
+    self: Self
+  ) => Self
+  <Self extends Effect.Effect<any, any, any> | Stream.Stream<any, any, any>>(
+    self: Self,
+    options: Partial<Options>
+  ): Self
+} = dual(2, (self: any, options: Partial<Options>): any =>
+  Predicate.hasProperty(self, Stream.StreamTypeId)
+    ? Stream.updateService(
+      self as Stream.Stream<unknown, unknown, unknown>,
+      RetryPolicy,
+      (policy) => ({ ...policy, ...options })
+    )
+    : Effect.updateService(self, RetryPolicy, (policy) => ({ ...policy, ...options })))

@@ -4,7 +4,8 @@
  * A configured token is used as is. Otherwise the session logs in with `POST /api/v1/auth/login`, sending the
  * salted SHA-512 of the password with `isHashed: true` as upstream's clients do (default user `determined` with
  * an empty password). When any request answers 401, `DeterminedHttp` asks for a fresh login once and replays
- * the request; concurrent requests that see the same stale token share that one login. The token never leaves
+ * the request. A login is one shared effect, retried by the `RetryPolicy` (a master restarting answers
+ * 502/503/504): concurrent requests that need it await the one in flight and share its outcome. The token never leaves
  * this module except in the `Authorization` header: it is `Redacted` everywhere, and it is never part of an
  * error, a log line or a span attribute.
  *
@@ -12,12 +13,16 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import * as SynchronizedRef from "effect/SynchronizedRef"
+import type * as Scope from "effect/Scope"
 import * as Errors from "../DeterminedError.js"
 import { hashPassword } from "../internal/hash.js"
 import * as Http from "../internal/http.js"
@@ -60,6 +65,12 @@ export interface Service {
  */
 export class Session extends Context.Tag("effect-determined/Session")<Session, Service>() {}
 
+interface State {
+  readonly current: Option.Option<Credential>
+  /** The login in flight, which every fiber that needs a login awaits. */
+  readonly inflight: Option.Option<Deferred.Deferred<Credential, Errors.HttpError>>
+}
+
 const LoginResponse = Schema.Struct({ token: Schema.String })
 
 // Loopback, or a reserved name that can never be a remote host (RFC 6761: `.localhost`, `.invalid`, `.test`),
@@ -74,89 +85,116 @@ const isLocal = (master: string) => {
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.HttpClient> = Effect.gen(function*() {
-  const config = yield* DeterminedConfig
-  const client = yield* HttpClient.HttpClient
-  const target: Http.Target = config
-  const canLogin = Option.isNone(config.token)
-  const state = yield* SynchronizedRef.make<Option.Option<Credential>>(
-    Option.map(config.token, (token) => ({ token, generation: 0 }))
-  )
-  let warnedPlainHttp = false
+export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.HttpClient | Scope.Scope> = Effect.gen(
+  function*() {
+    const config = yield* DeterminedConfig
+    const client = yield* HttpClient.HttpClient
+    const target: Http.Target = config
+    const canLogin = Option.isNone(config.token)
+    const state = yield* Ref.make<State>({
+      current: Option.map(config.token, (token) => ({ token, generation: 0 })),
+      inflight: Option.none()
+    })
+    const scope = yield* Effect.scope
+    let warnedPlainHttp = false
 
-  const login = Effect.gen(function*() {
-    const spec: Http.RequestSpec = {
-      method: "POST",
-      path: "/api/v1/auth/login",
-      body: {
-        username: config.username,
-        password: hashPassword(Redacted.value(config.password)),
-        isHashed: true
+    const login = Effect.gen(function*() {
+      const spec: Http.RequestSpec = {
+        method: "POST",
+        path: "/api/v1/auth/login",
+        body: {
+          username: config.username,
+          password: hashPassword(Redacted.value(config.password)),
+          isHashed: true
+        }
       }
-    }
-    if (!warnedPlainHttp && config.master.startsWith("http://") && !isLocal(config.master)) {
-      warnedPlainHttp = true
-      yield* Effect.logWarning(
-        `sending credentials over plain http:// to ${new URL(config.master).host}; use https:// for a remote master`
-      )
-    }
-    const response = yield* retrying(
-      { method: spec.method, path: spec.path, idempotent: false },
-      Http.attempt(client, target, spec, Option.none())
-    )
-    const text = yield* Http.readText(spec, response, config.maxResponseBytes)
-    const json = yield* Http.parseJson(spec, response, text)
-    const body = yield* Http.decodeValue(spec, response.status, LoginResponse, json)
-    return Redacted.make(body.token)
-  }).pipe(Effect.withSpan("Session.login", { attributes: { "determined.user": config.username } }))
-
-  const refresh = (stale: Option.Option<Credential>) =>
-    SynchronizedRef.modifyEffect(state, (current) => {
-      const fresh = Option.isSome(current) &&
-        (Option.isNone(stale) || current.value.generation !== stale.value.generation)
-      if (fresh) return Effect.succeed([current.value, current] as const)
-      if (!canLogin && Option.isSome(current)) {
-        return Effect.fail<Errors.HttpError>(
-          new Errors.Unauthenticated({
-            method: "POST",
-            path: "/api/v1/auth/login",
-            message: "the configured token was rejected and no password is configured to log in again"
-          })
+      if (!warnedPlainHttp && config.master.startsWith("http://") && !isLocal(config.master)) {
+        warnedPlainHttp = true
+        yield* Effect.logWarning(
+          `sending credentials over plain http:// to ${new URL(config.master).host}; use https:// for a remote master`
         )
       }
-      const generation = Option.isSome(current) ? current.value.generation + 1 : 1
-      return Effect.map(login, (token) => {
-        const credential: Credential = { token, generation }
-        return [credential, Option.some(credential)] as const
-      })
-    })
+      // A login is retried like an idempotent request (a master restarting answers 502/503/504): sending it twice
+      // at worst opens a second session, which nobody uses.
+      const response = yield* retrying(
+        { method: spec.method, path: spec.path, idempotent: true },
+        Http.attempt(client, target, spec, Option.none())
+      )
+      const text = yield* Http.readText(spec, response, config.maxResponseBytes)
+      const json = yield* Http.parseJson(spec, response, text)
+      const body = yield* Http.decodeValue(spec, response.status, LoginResponse, json)
+      return Redacted.make(body.token)
+    }).pipe(Effect.withSpan("Session.login", { attributes: { "determined.user": config.username } }))
 
-  const credential = Effect.flatMap(
-    SynchronizedRef.get(state),
-    (current) => Option.isSome(current) ? Effect.succeed(current.value) : refresh(Option.none())
-  )
+    // One login at a time, shared: a fiber that needs a login joins the one in flight, or starts it in the
+    // session's scope (so a waiter that is interrupted does not interrupt the others), and every waiter gets its
+    // outcome, success or failure. A failure is not kept: the next request that needs a login tries again.
+    const refresh = (stale: Option.Option<Credential>): Effect.Effect<Credential, Errors.HttpError> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatten(Ref.modify(state, (s): readonly [Effect.Effect<Credential, Errors.HttpError>, State] => {
+          const current = s.current
+          const fresh = Option.isSome(current) &&
+            (Option.isNone(stale) || current.value.generation !== stale.value.generation)
+          if (fresh) return [Effect.succeed(current.value), s]
+          if (Option.isSome(s.inflight)) return [restore(Deferred.await(s.inflight.value)), s]
+          if (!canLogin && Option.isSome(current)) {
+            return [
+              Effect.fail(
+                new Errors.Unauthenticated({
+                  method: "POST",
+                  path: "/api/v1/auth/login",
+                  message: "the configured token was rejected and no password is configured to log in again"
+                })
+              ),
+              s
+            ]
+          }
+          const generation = Option.isSome(current) ? current.value.generation + 1 : 1
+          const done = Deferred.unsafeMake<Credential, Errors.HttpError>(FiberId.none)
+          const run = login.pipe(
+            Effect.map((token): Credential => ({ token, generation })),
+            Effect.exit,
+            Effect.flatMap((exit) =>
+              Ref.update(state, (now) => ({
+                current: Exit.isSuccess(exit) ? Option.some(exit.value) : now.current,
+                inflight: Option.none()
+              })).pipe(Effect.zipRight(Deferred.done(done, exit)))
+            )
+          )
+          return [
+            Effect.forkIn(Effect.interruptible(run), scope).pipe(Effect.zipRight(restore(Deferred.await(done)))),
+            { current, inflight: Option.some(done) }
+          ]
+        }))
+      )
 
-  const logout = Effect.gen(function*() {
-    const current = yield* SynchronizedRef.get(state)
-    if (Option.isNone(current)) return
-    const spec: Http.RequestSpec = { method: "POST", path: "/api/v1/auth/logout", body: {} }
-    yield* retrying(
-      { method: spec.method, path: spec.path, idempotent: true },
-      Http.attempt(client, target, spec, Option.some(current.value.token))
-    ).pipe(Effect.catchTag("Unauthenticated", () => Effect.void))
-    yield* SynchronizedRef.set(state, Option.none())
-  }).pipe(Effect.withSpan("Session.logout"))
+    const credential = Effect.flatMap(
+      Ref.get(state),
+      (s) => Option.isSome(s.current) ? Effect.succeed(s.current.value) : refresh(Option.none())
+    )
 
-  return {
-    credential,
-    refresh: (stale) => refresh(Option.some(stale)),
-    logout,
-    username: config.username
+    const logout = Effect.gen(function*() {
+      const current = (yield* Ref.get(state)).current
+      if (Option.isNone(current)) return
+      const spec: Http.RequestSpec = { method: "POST", path: "/api/v1/auth/logout", body: {} }
+      yield* retrying(
+        { method: spec.method, path: spec.path, idempotent: true },
+        Http.attempt(client, target, spec, Option.some(current.value.token))
+      ).pipe(Effect.catchTag("Unauthenticated", () => Effect.void))
+      yield* Ref.update(state, (s) => ({ ...s, current: Option.none() }))
+    }).pipe(Effect.withSpan("Session.logout"))
+
+    return {
+      credential,
+      refresh: (stale) => refresh(Option.some(stale)),
+      logout,
+      username: config.username
+    }
   }
-})
+)
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Session, never, DeterminedConfig | HttpClient.HttpClient> = Layer.effect(Session, make)
+export const layer: Layer.Layer<Session, never, DeterminedConfig | HttpClient.HttpClient> = Layer.scoped(Session, make)

@@ -98,7 +98,12 @@ const withMock = <A, E>(
   Effect.gen(function*() {
     const mock = yield* makeMockHttp((r, n) => (r.path === "/api/v1/auth/login" ? loginOk() : answer(r, n)))
     return yield* body(mock).pipe(
-      Effect.provide(Layer.merge(mock.layer(), RetryPolicy.layer({ times: 2, base: "1 millis", jitter: false })))
+      Effect.provide(
+        Layer.merge(
+          mock.layer(),
+          RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 2, base: "1 millis", jitter: false }) })
+        )
+      )
     )
   })
 

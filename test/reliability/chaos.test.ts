@@ -13,7 +13,9 @@ import { chaosPlan, VirtualClock } from "./helpers.js"
 const learningRates = [0.0001, 0.001, 0.01, 0.1]
 
 /** A patient policy for a flaky network: 10 retries from 100 ms, at most 2 s apart. */
-const patient = RetryPolicy.layer({ times: 10, base: "100 millis", maxDelay: "2 seconds" })
+const patient = RetryPolicy.layer({
+  schedule: RetryPolicy.backoff({ times: 10, base: "100 millis", maxDelay: "2 seconds" })
+})
 
 interface Outcome {
   readonly steps: number

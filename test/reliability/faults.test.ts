@@ -13,7 +13,9 @@ import { globToRegExp, parsePlan, validatePlan } from "../../src/testing/interna
 import { config, createExperiment } from "../resources/localHelpers.js"
 import { VirtualClock } from "./helpers.js"
 
-const quick = RetryPolicy.layer({ times: 6, base: "10 millis", maxDelay: "100 millis" })
+const quick = RetryPolicy.layer({
+  schedule: RetryPolicy.backoff({ times: 6, base: "10 millis", maxDelay: "100 millis" })
+})
 
 /** The SDK against an in-process LocalMaster with `faults`, on a {@link VirtualClock}. */
 const withMaster = <A, E>(
@@ -175,7 +177,7 @@ describe("fault plan: injected faults", () => {
         Effect.gen(function*() {
           const [elapsed, error] = yield* clock.run(
             Effect.timed(Effect.flip(Experiment.list())).pipe(
-              Effect.provide(RetryPolicy.layer({ times: 3, maxDelay: "10 seconds" }))
+              Effect.provide(RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 3, maxDelay: "10 seconds" }) }))
             )
           )
           assert.strictEqual(error._tag, "RateLimited")
@@ -307,7 +309,9 @@ describe("fault plan over real HTTP (LocalMaster.serve)", () => {
       yield* master.seedExperiments(30)
       const listed = yield* Effect.forEach([1, 2, 3, 4, 5], () => Experiment.list({ pageSize: 5 })).pipe(
         Effect.provide(Determined.layer({ master: url })),
-        Effect.provide(RetryPolicy.layer({ times: 10, base: "1 millis", maxDelay: "5 millis" }))
+        Effect.provide(
+          RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 10, base: "1 millis", maxDelay: "5 millis" }) })
+        )
       )
       for (const l of listed) assert.strictEqual(l.length, 30)
       const stats = yield* master.faultStats

@@ -190,7 +190,7 @@ describe("secrets never leak", () => {
       const run = yield* clock.run(
         workload(capture).pipe(
           Effect.provide(layerNotingTokens(tokens, masterOptions, { username: "alice", password: PASSWORD })),
-          Effect.provide(RetryPolicy.layer({ times: 8, base: "50 millis" })),
+          Effect.provide(RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 8, base: "50 millis" }) })),
           Effect.exit
         ),
         { minStep: "100 millis" }

@@ -15,7 +15,9 @@ const TRIALS = 200
 const POLL_EVERY_MS = 5_000
 const MINUTE = 60_000
 
-const patient = RetryPolicy.layer({ times: 10, base: "100 millis", maxDelay: "2 seconds" })
+const patient = RetryPolicy.layer({
+  schedule: RetryPolicy.backoff({ times: 10, base: "100 millis", maxDelay: "2 seconds" })
+})
 
 describe("soak: 200 trials watched and followed for 10 minutes under the fault plan", () => {
   it.effect("memory flat, no fiber leak, every stream closed, every log line once", () => {

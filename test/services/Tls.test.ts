@@ -93,6 +93,29 @@ describe.skipIf(!hasOpenssl)("HTTPS with TLS options", () => {
       }
     }))
 
+  it.scopedLive("a certificate that fails verification is not retried: one handshake, certificateRejected", () =>
+    Effect.gen(function*() {
+      const server = yield* serveHttps(cert)
+      let handshakeFailures = 0
+      server.on("tlsClientError", () => handshakeFailures++)
+      // the default policy (5 retries with backoff) is in effect; with a token, the idempotent GET is the first request
+      const exit = yield* Effect.flatMap(
+        DeterminedHttp.DeterminedHttp,
+        (http) => http.json({ method: "GET", path: "/api/v1/master" }, Schema.Struct({ version: Schema.String }))
+      ).pipe(
+        Effect.provide(Determined.layer({ master: server.url, token: "t", tls: { certName: "localhost" } })),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit) && exit.cause._tag === "Fail")
+      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+        const error = exit.cause.error as any
+        assert.strictEqual(error._tag, "TransportError")
+        assert.strictEqual(error.certificateRejected, true)
+      }
+      yield* Effect.sleep("50 millis") // let the server's error event land
+      assert.strictEqual(handshakeFailures, 1)
+    }))
+
   it.scopedLive("connects with skip-verification, which logs a warning", () =>
     Effect.gen(function*() {
       const server = yield* serveHttps(cert)
