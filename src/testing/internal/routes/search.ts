@@ -11,7 +11,7 @@ import { experimentTableColumns, metricRanges, runTableColumns } from "../search
 import type { Plan } from "../search/filter.js"
 import { compileFilter, evaluate } from "../search/filter.js"
 import type { JoinedRow } from "../search/rows.js"
-import { Relations } from "../search/rows.js"
+import { Relations, runMetadataOf } from "../search/rows.js"
 import { compileSort } from "../search/sort.js"
 import { pgError } from "../search/sql.js"
 import type { Experiment, Trial, World } from "../store.js"
@@ -52,18 +52,22 @@ const run = (world: World, req: Request, endpoint: "experiments" | "runs", rows:
 }
 
 /** The best trial as SearchExperiments renders it (a special query: not GetTrial's view). @internal */
-export const bestTrialJson = (world: World, exp: Experiment, t: Trial, searcherValue: number | null): JsonObject => ({
-  ...trialJson(world, t),
-  state: `STATE_${t.state}`,
-  bestCheckpoint: null,
-  wallClockTime: 0,
-  bestValidation: t.bestValidation === undefined
-    ? { totalBatches: 0, endTime: null, numInputs: 0, metrics: { avgMetrics: null, batchMetrics: [] } }
-    : trialJson(world, t).bestValidation ?? null,
-  searcherMetricValue: searcherValue ?? 0,
-  summaryMetrics: Object.keys(t.summary).length === 0 ? null : t.summary,
-  experimentId: exp.id
-})
+export const bestTrialJson = (world: World, exp: Experiment, t: Trial, searcherValue: number | null): JsonObject => {
+  const metadata = runMetadataOf(t)
+  return {
+    ...trialJson(world, t),
+    ...(metadata === undefined ? {} : { metadata }),
+    state: `STATE_${t.state}`,
+    bestCheckpoint: null,
+    wallClockTime: 0,
+    bestValidation: t.bestValidation === undefined
+      ? { totalBatches: 0, endTime: null, numInputs: 0, metrics: { avgMetrics: null, batchMetrics: [] } }
+      : trialJson(world, t).bestValidation ?? null,
+    searcherMetricValue: searcherValue ?? 0,
+    summaryMetrics: Object.keys(t.summary).length === 0 ? null : t.summary,
+    experimentId: exp.id
+  }
+}
 
 /** A `FlatRun`. @internal */
 export const flatRunJson = (world: World, row: JoinedRow): JsonObject => {

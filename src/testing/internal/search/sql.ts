@@ -82,15 +82,23 @@ const badSyntax = (type: string, text: string) =>
   pgError(`invalid input syntax for type ${type}: ${JSON.stringify(text)}`, "22P02")
 
 const integerText = /^\s*[+-]?\d+\s*$/
-const floatText = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|infinity|inf)\s*$/i
+const floatText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+const specialFloats = new Map<string, number>([
+  ["nan", NaN],
+  ["infinity", Infinity],
+  ["+infinity", Infinity],
+  ["inf", Infinity],
+  ["+inf", Infinity],
+  ["-infinity", -Infinity],
+  ["-inf", -Infinity]
+])
 
 /** `'text'::float8`, raising Postgres' error when the text is not a number. @internal */
 export const castFloat = (text: string, type: SqlType = "double precision"): number => {
-  if (!floatText.test(text)) throw badSyntax(type, text)
-  const t = text.trim().toLowerCase().replace(/^\+/, "")
-  if (t === "nan") return NaN
-  if (t === "infinity" || t === "inf") return Infinity
-  if (t === "-infinity" || t === "-inf") return -Infinity
+  const t = text.trim()
+  const special = specialFloats.get(t.toLowerCase())
+  if (special !== undefined) return special
+  if (!floatText.test(t)) throw badSyntax(type, text)
   return Number(t)
 }
 
@@ -260,7 +268,7 @@ export const likeRegExp = (pattern: string, insensitive: boolean): RegExp => {
   return re
 }
 
-const escapeRegExp = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")
+const escapeRegExp = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /** `value [NOT] [I]LIKE pattern` in three-valued logic. @internal */
 export const like = (value: SqlValue, pattern: string, insensitive: boolean, negate: boolean): Truth => {
