@@ -12,6 +12,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InvalidConfiguration } from "./DeterminedError.js"
+import * as Log from "./internal/log.js"
 import * as NodeFileSystem from "./internal/nodeFileSystem.js"
 import * as NodeHttpClient from "./internal/nodeHttpClient.js"
 import * as DeterminedConfig from "./services/DeterminedConfig.js"
@@ -83,7 +84,8 @@ export const layerHttpClient: Layer.Layer<
       return yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
     }
     if (tls.noVerify === true) {
-      yield* Effect.logWarning(
+      yield* Log.warning(
+        "Determined.tls",
         `TLS certificate verification is disabled for ${config.master}: the connection can be intercepted`
       )
     }
@@ -165,3 +167,25 @@ export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigEr
  * @category operations
  */
 export const logout = Effect.flatMap(Session.Session, (session) => session.logout)
+
+/**
+ * The log annotation on every line the SDK logs; its value names the part that wrote it (`DeterminedHttp.retry`,
+ * `EarlyStopping.killWhenStalled`, ...). The SDK logs at DEBUG, except the warnings docs/TESTING.md lists, and
+ * writes nothing to stdout or stderr itself: its lines go to the program's `Logger`.
+ *
+ * @since 0.1.0
+ * @category logging
+ * @example
+ * import { Effect, HashMap, Logger, LogLevel } from "effect"
+ * import { Determined } from "effect-determined"
+ *
+ * // the SDK's debug lines (retries, re-logins, early stops) on stderr, the program's own lines as usual
+ * const sdkLines = Logger.make(({ annotations, logLevel, message }) => {
+ *   if (HashMap.has(annotations, Determined.logAnnotation)) console.error(`[${logLevel.label}] ${String(message)}`)
+ * })
+ * const program = Effect.logInfo("hello").pipe(
+ *   Effect.provide(Logger.add(sdkLines)),
+ *   Logger.withMinimumLogLevel(LogLevel.Debug)
+ * )
+ */
+export const logAnnotation: string = Log.annotation

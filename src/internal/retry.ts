@@ -13,6 +13,7 @@ import type * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Errors from "../DeterminedError.js"
 import * as RetryPolicy from "../services/RetryPolicy.js"
+import * as Log from "./log.js"
 
 /** @internal */
 export type RetryTarget = RetryPolicy.Request
@@ -53,7 +54,8 @@ export const scheduleFor = (
       const retry = count + 1
       // whole milliseconds: a jittered delay is fractional, and TestClock keeps time in whole nanoseconds
       const delay = Duration.millis(Math.round(Duration.toMillis(exact)))
-      return Effect.logDebug(
+      return Log.debug(
+        event === "retry" ? "DeterminedHttp.retry" : "DeterminedHttp.resume",
         `${event === "retry" ? "retrying" : "re-opening"} ${target.method} ${target.path} after ${error._tag} ` +
           `(${error.message}): retry ${retry} in ${Duration.format(delay)}`
       ).pipe(

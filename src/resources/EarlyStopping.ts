@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
+import * as Log from "../internal/log.js"
 import type { DeterminedHttp } from "../services/DeterminedHttp.js"
 import type * as ResourceCache from "../services/ResourceCache.js"
 import type { Trial } from "./internal/models/trial.js"
@@ -181,7 +182,8 @@ export const killWhenStalled = <R2 = never>(
       progress.set(trial.id, next)
       if (stopped.has(trial.id) || !live.has(trial.state) || !isStalled(next, options)) return Effect.void
       stopped.add(trial.id)
-      return Effect.logInfo(
+      return Log.debug(
+        "EarlyStopping.killWhenStalled",
         `early stopping trial ${trial.id}: ${options.metric} has not improved for ${
           next.count - next.countAtBest
         } validations (best ${next.best} at validation ${next.countAtBest})`
@@ -193,7 +195,10 @@ export const killWhenStalled = <R2 = never>(
               (e) => {
                 // a transient failure (retries exhausted): try again on a later snapshot
                 if (Errors.isTransient(e)) stopped.delete(trial.id)
-                return Effect.logWarning(`trial ${trial.id} could not be killed: ${e._tag}: ${e.message}`)
+                return Log.warning(
+                  "EarlyStopping.killWhenStalled",
+                  `trial ${trial.id} could not be killed: ${e._tag}: ${e.message}`
+                )
               }
             )
           )

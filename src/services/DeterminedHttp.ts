@@ -18,6 +18,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import * as Http from "../internal/http.js"
+import * as Log from "../internal/log.js"
 import { retrying } from "../internal/retry.js"
 import { DeterminedConfig } from "./DeterminedConfig.js"
 import type * as RetryPolicy from "./RetryPolicy.js"
@@ -153,11 +154,12 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
           once(credential),
           "Unauthenticated",
           (error) =>
-            Effect.logDebug(`${request.method} ${request.path} answered 401; logging in again once`).pipe(
-              Effect.zipRight(session.refresh(credential)),
-              Effect.mapError((e) => (e._tag === "Unauthenticated" ? error : e)),
-              Effect.flatMap(once)
-            )
+            Log.debug("DeterminedHttp.relogin", `${request.method} ${request.path} answered 401; logging in again once`)
+              .pipe(
+                Effect.zipRight(session.refresh(credential)),
+                Effect.mapError((e) => (e._tag === "Unauthenticated" ? error : e)),
+                Effect.flatMap(once)
+              )
         ))
     }
 

@@ -26,6 +26,7 @@ import type * as Scope from "effect/Scope"
 import * as Errors from "../DeterminedError.js"
 import { hashPassword } from "../internal/hash.js"
 import * as Http from "../internal/http.js"
+import * as Log from "../internal/log.js"
 import { retrying } from "../internal/retry.js"
 import { DeterminedConfig } from "./DeterminedConfig.js"
 
@@ -110,7 +111,8 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
       }
       if (!warnedPlainHttp && config.master.startsWith("http://") && !isLocal(config.master)) {
         warnedPlainHttp = true
-        yield* Effect.logWarning(
+        yield* Log.warning(
+          "Session.login",
           `sending credentials over plain http:// to ${new URL(config.master).host}; use https:// for a remote master`
         )
       }

@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as YAML from "yaml"
 import * as Errors from "../../DeterminedError.js"
+import * as Log from "../../internal/log.js"
 import { DeterminedHttp, path as urlPath } from "../../services/DeterminedHttp.js"
 import * as ResourceCache from "../../services/ResourceCache.js"
 import * as Archive from "./archive.js"
@@ -203,7 +204,7 @@ export const create = Effect.fn("Experiment.create")(function*(options: CreateOp
     )
   )
   for (const warning of response.warnings ?? []) {
-    yield* Effect.logWarning(launchWarnings[warning] ?? `Warning: ${warning}`)
+    yield* Log.warning("Experiment.create", launchWarnings[warning] ?? `Warning: ${warning}`)
   }
   const experiment = response.experiment
   yield* Effect.annotateCurrentSpan("determined.experiment.id", experiment.id)

@@ -27,6 +27,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import ignore from "ignore"
 import * as Errors from "../../DeterminedError.js"
+import * as Log from "../../internal/log.js"
 import { isSymbolicLink } from "../../internal/nodeFileSystem.js"
 
 /**
@@ -320,7 +321,7 @@ export const pack = Effect.fn("Experiment.packModelDir")(function*(
   // files may have grown between the walk and the read
   yield* checkSize(where, actual, limitBytes)
   const total = actual.reduce((sum, e) => sum + e.size, 0)
-  yield* Effect.logDebug(`Prepared ${files.length} entries (${formatSize(total)}) to send to the master`)
+  yield* Log.debug("Experiment.create", `Prepared ${files.length} entries (${formatSize(total)}) to send to the master`)
   yield* Effect.annotateCurrentSpan("determined.model_def.entries", files.length)
   yield* Effect.annotateCurrentSpan("determined.model_def.bytes", total)
   return files as ReadonlyArray<ModelDefFile>
