@@ -33,6 +33,7 @@ import { openSession } from "./internal/routes/auth.js"
 import { checkpointDownload } from "./internal/routes/checkpointDownload.js"
 import { routes } from "./internal/routes/index.js"
 import { addResourcePools } from "./internal/routes/resourcePools.js"
+import { taskLogs } from "./internal/routes/unmanaged.js"
 import { seedExperiments, seedMetrics, seedTrialLogs } from "./internal/seed.js"
 import { advance, failTrial } from "./internal/simulation.js"
 import { World } from "./internal/store.js"
@@ -197,7 +198,7 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
     addResourcePools(world, options.resourcePools ?? [])
     let log: Array<RequestRecord> = []
     const advanceNow = Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => advance(world, t)))
-    const extra = (path: string, request: Request): Outcome | undefined => {
+    const extra = (path: string, request: Request, bodyText: string): Outcome | undefined => {
       if (path === "/info" && request.method === "GET") {
         return {
           _tag: "Body",
@@ -226,7 +227,7 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
           body: buildTgz(e.modelDefinition)
         }
       }
-      return checkpointDownload(world, path, request)
+      return taskLogs(world, path, request, bodyText) ?? checkpointDownload(world, path, request)
     }
     const handle = (request: Request): Effect.Effect<Response> =>
       Effect.gen(function*() {

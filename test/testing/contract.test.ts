@@ -586,6 +586,7 @@ describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
       yield* w.fail("GetProjectNumericMetricsRange", "GET", "/api/v1/projects/999/experiments/metric-ranges", 404)
 
       w.token = userToken
+      yield* unmanagedWalk(w, expId)
 
       yield* w.call("Logout", "POST", "/api/v1/auth/logout")
       yield* w.fail("GetMe", "GET", "/api/v1/me", 401)
@@ -600,11 +601,7 @@ describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
       }
 
       // ---- coverage: every implemented route was exercised successfully ----------------------------------------
-      // PatchTrial only serves unmanaged trials, which LocalMaster does not create: its error case is the walk
-      const errorOnly = new Set(["PatchTrial"])
-      const missing = Object.keys(routes).filter((name) =>
-        !w.ok.has(name) && !(errorOnly.has(name) && w.failed.has(name))
-      )
+      const missing = Object.keys(routes).filter((name) => !w.ok.has(name))
       assert.deepStrictEqual(missing, [], "implemented endpoints not exercised by the walk")
     }))
 
@@ -635,3 +632,250 @@ describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
     )
   })
 })
+
+/**
+ * The Core API routes (core-api.md): an unmanaged experiment and trial created, put again, started, patched,
+ * reported to and read back, with the documented error of every mistake. `managedExp` is a managed experiment.
+ */
+function unmanagedWalk(w: Walk, managedExp: number) {
+  return Effect.gen(function*() {
+    const yaml = "name: walk\nsearcher: {name: single, metric: loss}\ncheckpoint_storage: {type: directory, " +
+      "container_path: /tmp/walk}\n"
+    const created = yield* w.call("CreateExperiment", "POST", "/api/v1/experiments", { config: yaml, unmanaged: true })
+    assert.strictEqual(created.experiment.unmanaged, true)
+    assert.strictEqual(created.experiment.state, "STATE_PAUSED")
+    const put = yield* w.call("PutExperiment", "PUT", "/api/v1/experiments/by-external-id/ext%2F1", {
+      config: yaml,
+      unmanaged: true
+    })
+    const E = put.experiment.id
+    const again = yield* w.call("PutExperiment", "PUT", "/api/v1/experiments/by-external-id/ext%2F1", {
+      config: yaml.replace("name: walk", "name: walk2"),
+      unmanaged: true
+    })
+    assert.strictEqual(again.experiment.id, E)
+    assert.strictEqual(again.experiment.name, "walk2")
+    const rows = yield* w.call("GetExperiments", "GET", `/api/v1/experiments?experimentIdFilter.incl=${E}`)
+    assert.strictEqual(rows.experiments[0].externalExperimentId, "ext/1")
+    assert.strictEqual(
+      yield* w.fail("PutExperiment", "PUT", "/api/v1/experiments/by-external-id/x", 500, { config: yaml }),
+      "only unmanaged experiments are supported"
+    )
+    assert.strictEqual(
+      yield* w.fail("PutExperiment", "PUT", "/api/v1/experiments/by-external-id/x", 500, {
+        config: yaml,
+        unmanaged: true,
+        parentId: 3
+      }),
+      "can't fork into an unmanaged experiment"
+    )
+    assert.match(
+      yield* w.fail("PutExperiment", "PUT", "/api/v1/experiments/by-external-id/x", 500, {
+        config: "searcher: {name: nope}",
+        unmanaged: true
+      }),
+      /^failed to parse exp config: invalid experiment configuration: /
+    )
+
+    const plain = yield* w.call("CreateTrial", "POST", "/api/v1/trials", {
+      experimentId: created.experiment.id,
+      hparams: null,
+      unmanaged: true
+    })
+    assert.match(plain.trial.taskId, new RegExp(`^${created.experiment.id}\\.[0-9a-f-]{36}$`))
+    yield* w.fail("CreateTrial", "POST", "/api/v1/trials", 404, { experimentId: 999, unmanaged: true })
+    assert.strictEqual(
+      yield* w.fail("CreateTrial", "POST", "/api/v1/trials", 500, { experimentId: E }),
+      "only unmanaged trials are supported"
+    )
+    assert.strictEqual(
+      yield* w.fail("CreateTrial", "POST", "/api/v1/trials", 500, { experimentId: managedExp, unmanaged: true }),
+      "trials can only be created on unmanaged experiments"
+    )
+    const trialBody = { createTrialRequest: { experimentId: E, hparams: { lr: 0.1 }, unmanaged: true } }
+    const t = (yield* w.call("PutTrial", "PUT", "/api/v1/trials", { ...trialBody, externalTrialId: "t1" })).trial
+    assert.strictEqual(t.taskId, `${E}.t1`)
+    assert.strictEqual(t.state, "STATE_PAUSED")
+    const T = t.id
+    const t2 = yield* w.call("PutTrial", "PUT", "/api/v1/trials", {
+      createTrialRequest: { experimentId: E, hparams: { lr: 0.2 }, unmanaged: true },
+      externalTrialId: "t1"
+    })
+    assert.strictEqual(t2.trial.id, T)
+    assert.deepStrictEqual(t2.trial.hparams, { lr: 0.2 })
+    assert.strictEqual(
+      yield* w.fail("PutTrial", "PUT", "/api/v1/trials", 500, {
+        createTrialRequest: { experimentId: managedExp, unmanaged: true },
+        externalTrialId: "t1"
+      }),
+      "failed to run create trial tx: failed to create trial: trials can only be created on unmanaged experiments"
+    )
+    yield* w.fail("PutTrial", "PUT", "/api/v1/trials", 404, {
+      createTrialRequest: { experimentId: 999, unmanaged: true },
+      externalTrialId: "t1"
+    })
+
+    const [managedTrial] = (yield* w.call("GetExperiment", "GET", `/api/v1/experiments/${managedExp}`)).experiment
+      .trialIds as Array<number>
+    const start = yield* w.call("StartTrial", "POST", `/api/v1/trials/${T}/start`, { trialId: T, resume: true })
+    assert.deepStrictEqual(start, { trialRunId: 1, stepsCompleted: 0 })
+    assert.strictEqual(
+      yield* w.fail("StartTrial", "POST", `/api/v1/trials/${T}/start`, 500, { trialId: T }),
+      "failed to start trial: trial has already been started"
+    )
+    assert.strictEqual(
+      yield* w.fail("StartTrial", "POST", "/api/v1/trials/999/start", 500, { trialId: 999, resume: true }),
+      "failed to find experiment by trial id: not found"
+    )
+    if (managedTrial !== undefined) {
+      assert.strictEqual(
+        yield* w.fail("StartTrial", "POST", `/api/v1/trials/${managedTrial}/start`, 500, { resume: true }),
+        "only unmanaged trials are supported"
+      )
+      assert.strictEqual(
+        yield* w.fail("PatchTrial", "PATCH", `/api/v1/trials/${managedTrial}`, 500, {}),
+        "only unmanaged trials are supported"
+      )
+    }
+    const storage = { type: "directory", container_path: "/tmp/walk" }
+    const prep = yield* w.call("RunPrepareForReporting", "POST", "/api/v1/runs/start", {
+      runId: T,
+      checkpointStorage: storage
+    })
+    const prep2 = yield* w.call("RunPrepareForReporting", "POST", "/api/v1/runs/start", {
+      runId: T,
+      checkpointStorage: { ...storage }
+    })
+    assert.strictEqual(prep2.storageId, prep.storageId)
+    assert.deepStrictEqual(yield* w.call("RunPrepareForReporting", "POST", "/api/v1/runs/start", { runId: T }), {})
+    yield* w.fail("RunPrepareForReporting", "POST", "/api/v1/runs/start", 404, { runId: 999 })
+    assert.match(
+      yield* w.fail("RunPrepareForReporting", "POST", "/api/v1/runs/start", 500, {
+        runId: T,
+        checkpointStorage: { type: "shared_fs" }
+      }),
+      new RegExp(`^adding storage ID for runID ${T}: schema is not complete: `)
+    )
+    const running = yield* w.call("PatchTrial", "PATCH", `/api/v1/trials/${T}`, { trialId: T, state: "STATE_RUNNING" })
+    assert.strictEqual(running.trial.state, "STATE_RUNNING")
+    yield* w.call("PatchTrial", "PATCH", `/api/v1/trials/${T}`, { trialId: T })
+    assert.strictEqual(yield* w.fail("PatchTrial", "PATCH", "/api/v1/trials/999", 500, {}), "not found")
+    yield* w.fail("PatchTrial", "PATCH", `/api/v1/trials/${T}`, 400, { state: "STATE_BOGUS" })
+    assert.match(
+      yield* w.fail("PatchTrial", "PATCH", `/api/v1/trials/${T}`, 500, { state: "STATE_QUEUED" }),
+      /invalid input value for enum trial_state: "QUEUED"/
+    )
+    const exp = (yield* w.call("GetExperiment", "GET", `/api/v1/experiments/${E}`)).experiment
+    assert.strictEqual(exp.state, "STATE_RUNNING")
+
+    const report = (steps: number, avgMetrics: Record<string, unknown>, group = "training", run = 1) => ({
+      group,
+      metrics: { trialId: T, trialRunId: run, stepsCompleted: steps, reportTime: null, metrics: { avgMetrics } }
+    })
+    const metricsPath = `/api/v1/trials/${T}/metrics`
+    yield* w.call("ReportTrialMetrics", "POST", metricsPath, report(10, { loss: 0.5 }))
+    yield* w.call("ReportTrialMetrics", "POST", metricsPath, report(10, { loss: 0.5, acc: 0.7 }))
+    yield* w.call("ReportTrialMetrics", "POST", metricsPath, report(10, { loss: 0.4 }, "validation"))
+    assert.match(
+      yield* w.fail("ReportTrialMetrics", "POST", metricsPath, 500, report(10, { loss: 0.6 })),
+      /overwriting existing metric keys is not supported, conflicting key: loss$/
+    )
+    assert.match(
+      yield* w.fail("ReportTrialMetrics", "POST", metricsPath, 500, report(20, { loss: 0.6 }, "training", 7)),
+      /invalid run id, 7 \(reported\) != 1 \(expected\): invalid arguments$/
+    )
+    assert.strictEqual(
+      yield* w.fail("ReportTrialMetrics", "POST", metricsPath, 400, report(20, { loss: 1 }, "")),
+      "metric group cannot be empty"
+    )
+    assert.strictEqual(
+      yield* w.fail("ReportTrialMetrics", "POST", metricsPath, 400, report(20, { loss: 1 }, "a.b")),
+      "metric group cannot contain '.'"
+    )
+    assert.match(
+      yield* w.fail("ReportTrialMetrics", "POST", metricsPath, 500, report(20, { epoch: "x" })),
+      /^cannot add metric with non numeric 'epoch' value got/
+    )
+    yield* w.fail("ReportTrialMetrics", "POST", "/api/v1/trials/999/metrics", 404, report(1, { loss: 1 }))
+    const trialNow = (yield* w.call("GetTrial", "GET", `/api/v1/trials/${T}`)).trial
+    assert.strictEqual(trialNow.summaryMetrics.avg_metrics.loss.count, 2, "an identical re-report counts again")
+    assert.strictEqual(trialNow.bestValidation.metrics.avgMetrics.loss, 0.4)
+
+    yield* w.call("ReportTrialProgress", "POST", `/api/v1/trials/${T}/progress`, { progress: 0.25, is_raw: true })
+    assert.strictEqual(
+      yield* w.fail("ReportTrialProgress", "POST", `/api/v1/trials/${T}/progress`, 500, { progress: 1.5 }),
+      "invalid progress value: 1.500000. Progress value should be between 0 and 1"
+    )
+    yield* w.fail("ReportTrialProgress", "POST", "/api/v1/trials/999/progress", 404, { progress: 0.5 })
+    yield* w.call("PostTrialRunnerMetadata", "POST", `/api/v1/trials/${T}/runner/metadata`, { state: "training" })
+    yield* w.fail("PostTrialRunnerMetadata", "POST", "/api/v1/trials/999/runner/metadata", 404, { state: "x" })
+
+    assert.deepStrictEqual(yield* w.call("GetRunMetadata", "GET", `/api/v1/runs/${T}/metadata`), { metadata: {} })
+    const meta = { owner: "walk", nested: { n: 1, when: "2026-01-02" }, tags: ["a", "b"] }
+    assert.deepStrictEqual(
+      yield* w.call("PostRunMetadata", "POST", `/api/v1/runs/${T}/metadata`, { runId: T, metadata: meta }),
+      { metadata: meta }
+    )
+    assert.deepStrictEqual(yield* w.call("GetRunMetadata", "GET", `/api/v1/runs/${T}/metadata`), { metadata: meta })
+    assert.match(
+      yield* w.fail("PostRunMetadata", "POST", `/api/v1/runs/${T}/metadata`, 400, { metadata: { "a.b": 1 } }),
+      /^error flattening metadata: /
+    )
+    yield* w.fail("PostRunMetadata", "POST", "/api/v1/runs/999/metadata", 404, { metadata: {} })
+    yield* w.fail("GetRunMetadata", "GET", "/api/v1/runs/999/metadata", 404)
+
+    const uuid = "2b9a0c1e-8f3d-4c55-9a77-0123456789ab"
+    const ckpt = {
+      uuid,
+      taskId: `${E}.t1`,
+      allocationId: null,
+      reportTime: "2026-01-01T00:00:00.000000+00:00",
+      resources: { "metadata.json": "21", "model.json": "100", "sub/": "0" },
+      metadata: { steps_completed: 10 },
+      training: {},
+      state: "STATE_COMPLETED",
+      storageId: prep.storageId
+    }
+    yield* w.call("ReportCheckpoint", "POST", "/api/v1/checkpoints", ckpt)
+    assert.match(
+      yield* w.fail("ReportCheckpoint", "POST", "/api/v1/checkpoints", 500, ckpt),
+      /^error adding checkpoint metadata: inserting checkpoint model: /
+    )
+    yield* w.fail("ReportCheckpoint", "POST", "/api/v1/checkpoints", 404, { ...ckpt, taskId: "nope" })
+    assert.match(
+      yield* w.fail("ReportCheckpoint", "POST", "/api/v1/checkpoints", 400, { ...ckpt, state: "STATE_ERROR" }),
+      /invalid state for reported checkpoint: STATE_ERROR$/
+    )
+    assert.match(
+      yield* w.fail("ReportCheckpoint", "POST", "/api/v1/checkpoints", 400, { ...ckpt, uuid: "nope" }),
+      /converting checkpoint: string nope is not a valid uuid$/
+    )
+    const stored = (yield* w.call("GetCheckpoint", "GET", `/api/v1/checkpoints/${uuid}`)).checkpoint
+    assert.strictEqual(stored.storageId, prep.storageId)
+    assert.strictEqual(stored.training.trialId, T)
+    assert.deepStrictEqual(stored.training.trainingMetrics.avgMetrics, { loss: 0.5, acc: 0.7 })
+
+    // ---- registry-less actions (§11.3), then the trial ends and the experiment follows -------------------------
+    yield* w.fail("ActivateExperiment", "POST", `/api/v1/experiments/${E}/activate`, 404)
+    assert.strictEqual(
+      yield* w.fail("PauseExperiment", "POST", `/api/v1/experiments/${E}/pause`, 400),
+      "experiment in terminal state"
+    )
+    yield* w.call("CancelExperiment", "POST", `/api/v1/experiments/${E}/cancel`)
+    yield* w.call("KillExperiment", "POST", `/api/v1/experiments/${E}/kill`)
+    yield* w.fail("KillTrial", "POST", `/api/v1/trials/${T}/kill`, 404)
+    yield* w.call("PatchTrial", "PATCH", `/api/v1/trials/${T}`, { trialId: T, state: "STATE_COMPLETED" })
+    const done = (yield* w.call("GetExperiment", "GET", `/api/v1/experiments/${E}`)).experiment
+    assert.strictEqual(done.state, "STATE_COMPLETED")
+    assert.strictEqual(done.progress, 1)
+    const resumed = yield* w.call("StartTrial", "POST", `/api/v1/trials/${T}/start`, { trialId: T, resume: true })
+    assert.deepStrictEqual(resumed, { trialRunId: 2, stepsCompleted: 10, latestCheckpoint: uuid })
+    yield* w.call("PatchCheckpoints", "PATCH", "/api/v1/checkpoints", {
+      checkpoints: [{ uuid, resources: { resources: {} } }]
+    })
+    assert.strictEqual(
+      (yield* w.call("GetCheckpoint", "GET", `/api/v1/checkpoints/${uuid}`)).checkpoint.state,
+      "STATE_DELETED"
+    )
+  })
+}

@@ -62,7 +62,8 @@ export interface ValidateOptions {
 }
 
 /** Where the shared contract lives relative to the project root. */
-export const contractPath = path.resolve(import.meta.dirname, "../../../shared/contract/determined-api.json")
+export const contractPath = process.env.DETERMINED_CONTRACT ??
+  path.resolve(import.meta.dirname, "../../../shared/contract/determined-api.json")
 
 let cached: Contract | undefined | null = null
 

@@ -1,5 +1,5 @@
 /**
- * The master's route table (all 116 endpoints of the Determined 0.38.1 REST contract), in proto
+ * The master's route table (all 121 endpoints of the Determined 0.38.1 REST contract), in proto
  * declaration order: the first pattern that matches wins. Generated from shared/contract/determined-api.json
  * (`endpoints[].name/method/path/order/streaming/authRequired/pathParams`); regenerate rather than edit by hand.
  *
@@ -40,6 +40,9 @@ export const endpoints: ReadonlyArray<EndpointSpec> = [
   e("PatchUser", "PATCH", "/api/v1/users/{user_id}", 13, false, true, { user_id: "int" }),
   e("GetMaster", "GET", "/api/v1/master", 16, false, false),
   e("CreateExperiment", "POST", "/api/v1/experiments", 32, false, true),
+  e("PutExperiment", "PUT", "/api/v1/experiments/by-external-id/{external_experiment_id}", 33, false, true, {
+    external_experiment_id: "string"
+  }),
   e("ContinueExperiment", "POST", "/api/v1/experiments/continue", 34, false, true),
   e("GetExperiment", "GET", "/api/v1/experiments/{experiment_id}", 35, false, true, { experiment_id: "int" }),
   e("GetExperiments", "GET", "/api/v1/experiments", 36, false, true),
@@ -92,6 +95,8 @@ export const endpoints: ReadonlyArray<EndpointSpec> = [
   e("CreateTrial", "POST", "/api/v1/trials", 70, false, true),
   e("PutTrial", "PUT", "/api/v1/trials", 71, false, true),
   e("PatchTrial", "PATCH", "/api/v1/trials/{trial_id}", 72, false, true, { trial_id: "int" }),
+  e("StartTrial", "POST", "/api/v1/trials/{trial_id}/start", 73, false, true, { trial_id: "int" }),
+  e("RunPrepareForReporting", "POST", "/api/v1/runs/start", 74, false, true),
   e("GetTrial", "GET", "/api/v1/trials/{trial_id}", 75, false, true, { trial_id: "int" }),
   e("GetTrialWorkloads", "GET", "/api/v1/trials/{trial_id}/workloads", 77, false, true, { trial_id: "int" }),
   e("TrialLogs", "GET", "/api/v1/trials/{trial_id}/logs", 78, true, true, { trial_id: "int" }),
@@ -236,7 +241,9 @@ export const endpoints: ReadonlyArray<EndpointSpec> = [
     false,
     true,
     { resource_pool_name: "string" }
-  )
+  ),
+  e("GetRunMetadata", "GET", "/api/v1/runs/{run_id}/metadata", 248, false, true, { run_id: "int" }),
+  e("PostRunMetadata", "POST", "/api/v1/runs/{run_id}/metadata", 249, false, true, { run_id: "int" })
 ]
 
 /** Enum value name -> number, for the enums LocalMaster reads from requests. @internal */

@@ -167,13 +167,13 @@ export const route = (
   routes: Routes,
   request: Request,
   bodyText: string,
-  extra: (path: string, request: Request) => Outcome | undefined
+  extra: (path: string, request: Request, bodyText: string) => Outcome | undefined
 ): Outcome => {
   const url = new URL(request.url)
   let path = url.pathname
   while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
   if (!path.startsWith("/api/v1/") && path !== "/api/v1") {
-    const other = extra(path, request)
+    const other = extra(path, request, bodyText)
     if (other !== undefined) return other
     return jsonOutcome(404, JSON.stringify({ message: "Not Found" }))
   }

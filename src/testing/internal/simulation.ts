@@ -300,7 +300,8 @@ export const updateSummary = (summary: JsonObject, key: string, values: JsonObje
   }
 }
 
-const summaryKey = (group: string) =>
+/** The summaryMetrics key of a metric group. @internal */
+export const summaryKey = (group: string) =>
   group === "training" ? "avg_metrics" : group === "validation" ? "validation_metrics" : group
 
 /** Records one metric report on a trial, as ReportTrialMetrics does. @internal */

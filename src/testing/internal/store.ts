@@ -76,6 +76,8 @@ export interface ModelFile {
 /** Stored experiment states (without the `STATE_` prefix). @internal */
 export type ExperimentState =
   | "ACTIVE"
+  /** stored only for unmanaged experiments (core-api.md §5.3) */
+  | "RUNNING"
   | "PAUSED"
   | "STOPPING_COMPLETED"
   | "STOPPING_CANCELED"
@@ -90,6 +92,8 @@ export type ExperimentState =
 /** @internal */
 export type TrialState =
   | "ACTIVE"
+  /** stored only for unmanaged trials, set by PatchTrial / StartTrial */
+  | "RUNNING"
   | "PAUSED"
   | "STOPPING_COMPLETED"
   | "STOPPING_CANCELED"

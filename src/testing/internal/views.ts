@@ -20,6 +20,14 @@ import type {
   World
 } from "./store.js"
 import { isTerminalExperiment } from "./store.js"
+import {
+  externalExperimentId,
+  externalTrialId,
+  isUnmanaged,
+  runMetadataOf,
+  storageIdOf,
+  unmanagedBestTrial
+} from "./unmanaged.js"
 import { agentUserGroupOf } from "./users.js"
 import { timestamp, timestampMillis } from "./wire.js"
 
@@ -107,9 +115,15 @@ export const experimentJson = (world: World, e: Experiment, list: boolean, showT
     projectOwnerId: project?.userId ?? 0,
     checkpointSize: String(ckptSize),
     checkpointCount: ckptCount,
-    unmanaged: false
+    unmanaged: isUnmanaged(world, e.id)
   }
+  const bestTrial = unmanagedBestTrial(world, e)
+  if (bestTrial !== undefined) out.bestTrialId = bestTrial
   if (list) {
+    const externalId = externalExperimentId(world, e.id)
+    if (externalId !== undefined) out.externalExperimentId = externalId
+    const externalTrial = bestTrial === undefined ? undefined : externalTrialId(world, bestTrial)
+    if (externalTrial !== undefined) out.externalTrialId = externalTrial
     const end = e.endTime ?? world.now
     out.duration = Math.max(0, Math.trunc((end - e.startTime) / 1000))
     if (showTrialData) {
@@ -158,6 +172,7 @@ export const workloadJson = (row: MetricRow | undefined): JsonObject | null =>
 
 /** @internal */
 export const trialJson = (world: World, t: Trial): JsonObject => {
+  const metadata = runMetadataOf(world, t.id)
   let size = 0
   let count = 0
   for (const uuid of t.checkpoints) {
@@ -186,7 +201,8 @@ export const trialJson = (world: World, t: Trial): JsonObject => {
     checkpointCount: count,
     summaryMetrics: t.summary,
     taskIds: [t.taskId],
-    searcherMetricValue: 0
+    searcherMetricValue: 0,
+    ...(metadata === undefined ? {} : { metadata })
   }
 }
 
@@ -250,7 +266,7 @@ export const checkpointJson = (world: World, c: Checkpoint): JsonObject => {
     metadata: c.metadata,
     state: c.state,
     training,
-    storageId: 1
+    storageId: storageIdOf(world, c.uuid)
   }
 }
 

@@ -15,7 +15,8 @@ import type { Outcome } from "../router.js"
 import { optionalCaller } from "../router.js"
 import type { World } from "../store.js"
 
-const echoError = (status: number, message: string): Outcome => ({
+/** An error answer of an echo (non-gRPC) route: `{"message": ...}`. @internal */
+export const echoError = (status: number, message: string): Outcome => ({
   _tag: "Body",
   status,
   body: JSON.stringify({ message }),

@@ -8,7 +8,8 @@ import type { Checkpoint, World } from "../store.js"
 import { checkpointJson } from "../views.js"
 import { internal, invalidArgument, json, notFound } from "../wire.js"
 
-const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/
+/** @internal */
+export const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/
 
 const GC_DELAY = 1000
 

@@ -82,6 +82,8 @@ export interface CreateOptions {
   readonly seeded?: boolean
   /** CreateExperiment's `template` (merged under the config) */
   readonly template?: string | undefined
+  /** an unmanaged experiment (core-api.md §4.1): no entrypoint, PAUSED, never simulated (see ../unmanaged.ts) */
+  readonly unmanaged?: boolean
 }
 
 const resolveProject = (world: World, projectId: number, user: JsonObject): number => {
@@ -134,7 +136,11 @@ export const createExperiment = (world: World, user: User, options: CreateOption
     ? userConfig.reproducibility.experiment_seed
     : Math.floor(options.at / 1000)
   const nameRng = world.rng
-  const config = completeConfig(userConfig, { defaultName: petName((n) => nameRng.int(n)), seed })
+  const config = completeConfig(userConfig, {
+    defaultName: petName((n) => nameRng.int(n)),
+    seed,
+    unmanaged: options.unmanaged === true
+  })
   const timing = timingOf(config)
   const id = world.nextId("experiment")
   const exp: Experiment = {
@@ -144,7 +150,9 @@ export const createExperiment = (world: World, user: User, options: CreateOption
     config,
     originalConfig: options.configText,
     modelDefinition,
-    modelDefinitionSize: options.seeded === true ? 0 : buildTgz(modelDefinition).length,
+    modelDefinitionSize: options.seeded === true || modelDefinition.length === 0 && options.unmanaged === true
+      ? 0
+      : buildTgz(modelDefinition).length,
     notes: "",
     archived: false,
     state: options.activate ? "ACTIVE" : "PAUSED",
@@ -166,6 +174,7 @@ export const createExperiment = (world: World, user: User, options: CreateOption
     seeded: options.seeded === true
   }
   world.experiments.set(id, exp)
+  if (options.unmanaged === true) return exp
   world.live.add(id)
   startSearch(world, exp, options.at)
   return exp

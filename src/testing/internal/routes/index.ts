@@ -13,11 +13,11 @@ import { routes as resourcePools } from "./resourcePools.js"
 import { routes as search } from "./search.js"
 import { routes as templates } from "./templates.js"
 import { routes as trials } from "./trials.js"
+import { routes as unmanaged } from "./unmanaged.js"
 import { routes as users } from "./users.js"
 import { routes as workspaces } from "./workspaces.js"
 
-/** @internal */
-export const routes: Routes = {
+const managed: Routes = {
   ...auth,
   ...experiments,
   ...trials,
@@ -31,4 +31,11 @@ export const routes: Routes = {
   ...registryMetrics,
   // issue 19: the filter language (SearchExperiments, SearchRuns, project columns, metric ranges)
   ...search
+}
+
+/** @internal */
+export const routes: Routes = {
+  ...managed,
+  // issue 18: the Core API (unmanaged experiments), refining some managed handlers
+  ...unmanaged(managed)
 }
