@@ -18,6 +18,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
@@ -76,6 +77,17 @@ export interface Options {
 export type { FaultKind, FaultPlan, FaultRule, FaultStats } from "./internal/faults.js"
 
 /**
+ * How bulk-seeded rows are spread in time (`seedLogs`, `seedMetrics`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SeedOptions {
+  /** Time between two consecutive rows' timestamps. */
+  readonly every?: Duration.DurationInput | undefined
+}
+
+/**
  * One request received by the emulator.
  *
  * @since 0.1.0
@@ -115,7 +127,8 @@ export declare namespace LocalMaster {
     readonly token: (username?: string) => Effect.Effect<string>
     /**
      * Creates `n` COMPLETED experiments at once (each with one COMPLETED trial holding a training report, a
-     * validation and a checkpoint, unless `withTrials: false`). Returns their ids.
+     * validation and a checkpoint, unless `withTrials: false`), all started and ended at the current `Clock` time,
+     * named `seeded-<id>`, learning rate 0.003, validation losses 0.5 to 0.599 by id. Returns their ids.
      */
     readonly seedExperiments: (
       n: number,
@@ -125,10 +138,26 @@ export declare namespace LocalMaster {
         readonly labels?: ReadonlyArray<string> | undefined
       }
     ) => Effect.Effect<ReadonlyArray<number>>
-    /** Gives a trial `n` extra metric reports of a group (default `training`), generated lazily when streamed. */
-    readonly seedMetrics: (trialId: number, n: number, group?: string) => Effect.Effect<void>
-    /** Appends `n` log lines to a trial. */
-    readonly seedLogs: (trialId: number, n: number) => Effect.Effect<void>
+    /**
+     * Gives a trial `n` extra metric reports of a group (default `training`), generated lazily when streamed: one
+     * per batch after the trial's last, a loss falling as `2 / sqrt(1 + batches / 50)`, their end times
+     * `options.every` apart (default 1 second, a report per `scheduling_unit` at 100 batches a second) from the
+     * current `Clock` time on. A second call replaces the series.
+     */
+    readonly seedMetrics: (
+      trialId: number,
+      n: number,
+      group?: string,
+      options?: SeedOptions
+    ) => Effect.Effect<void>
+    /**
+     * Appends `n` task log lines to a trial at once: `seeded log line <i>`, levels INFO, INFO, INFO, DEBUG, WARNING
+     * in turn, every 10th on stderr, ranks 0 and 1 alternating. They are stamped `options.every` apart (default
+     * 10 ms, a chatty trainer: 1,000 lines span 10 s) from the current `Clock` time on, or from just after the
+     * trial's last line when that is later, so a followed stream that is cut can resume between any two of them.
+     * Lines the trial logs afterwards are never stamped earlier than the last seeded one.
+     */
+    readonly seedLogs: (trialId: number, n: number, options?: SeedOptions) => Effect.Effect<void>
     /** Faults injected so far by `options.faults`, by kind (all 0 without a plan). */
     readonly faultStats: Effect.Effect<FaultStats>
     readonly resetFaultStats: Effect.Effect<void>
@@ -262,9 +291,16 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
         }),
       seedExperiments: (n, seedOptions = {}) =>
         Effect.zipRight(advanceNow, Effect.sync(() => seedExperiments(world, n, seedOptions))),
-      seedMetrics: (trialId, n, group = "training") =>
-        Effect.zipRight(advanceNow, Effect.sync(() => seedMetrics(world, trialId, n, group))),
-      seedLogs: (trialId, n) => Effect.zipRight(advanceNow, Effect.sync(() => seedTrialLogs(world, trialId, n))),
+      seedMetrics: (trialId, n, group = "training", seedOptions = {}) =>
+        Effect.zipRight(
+          advanceNow,
+          Effect.sync(() => seedMetrics(world, trialId, n, group, Duration.toMillis(seedOptions.every ?? "1 second")))
+        ),
+      seedLogs: (trialId, n, seedOptions = {}) =>
+        Effect.zipRight(
+          advanceNow,
+          Effect.sync(() => seedTrialLogs(world, trialId, n, Duration.toMillis(seedOptions.every ?? "10 millis")))
+        ),
       faultStats: faulty?.stats ?? Effect.sync(() => Object.fromEntries(faultKinds.map((k) => [k, 0])) as FaultStats),
       resetFaultStats: faulty?.resetStats ?? Effect.void,
       openStreams: faulty?.openStreams ?? Effect.succeed(0),

@@ -98,17 +98,27 @@ export const seedExperiments = (world: World, n: number, options: SeedExperiment
   return ids
 }
 
-/** Gives a trial a bulk series of `n` metric reports of one group, computed on demand when streamed. @internal */
-export const seedMetrics = (world: World, trialId: number, n: number, group: string): void => {
+/**
+ * Gives a trial a bulk series of `n` metric reports of one group, computed on demand when streamed, their end times
+ * `every` milliseconds apart from the current time on. @internal
+ */
+export const seedMetrics = (world: World, trialId: number, n: number, group: string, every: number): void => {
   const trial = world.trial(trialId)
   const firstId = world.reserveIds("metric", n)
-  trial.bulk = { group, count: n, firstId, firstBatches: trial.totalBatchesProcessed + 1, endTime: world.now }
+  trial.bulk = {
+    group,
+    count: n,
+    firstId,
+    firstBatches: trial.totalBatchesProcessed + 1,
+    endTime: world.now,
+    every
+  }
   if (n > 0 && trial.totalBatchesProcessed < trial.bulk.firstBatches + n - 1) {
     trial.totalBatchesProcessed = trial.bulk.firstBatches + n - 1
   }
 }
 
-/** Appends `n` task log lines to a trial. @internal */
-export const seedTrialLogs = (world: World, trialId: number, n: number): void => {
-  seedLogs(world, world.trial(trialId), n, world.now)
+/** Appends `n` task log lines to a trial, `every` milliseconds apart. @internal */
+export const seedTrialLogs = (world: World, trialId: number, n: number, every: number): void => {
+  seedLogs(world, world.trial(trialId), n, world.now, every)
 }

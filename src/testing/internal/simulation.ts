@@ -388,7 +388,10 @@ const updateProgress = (world: World, exp: Experiment): void => {
 // ---------------------------------------------------------------------------------------------------------------
 
 const pushLog = (world: World, trial: Trial, row: Omit<LogRow, "id" | "trialId">): void => {
-  trial.logs.push({ id: world.nextId("log"), trialId: trial.id, ...row })
+  // a trial's log never goes back in time: after lines seeded ahead of the clock, new lines take the last stamp
+  const last = trial.logs[trial.logs.length - 1]
+  const timestamp = last !== undefined && last.timestamp > row.timestamp ? last.timestamp : row.timestamp
+  trial.logs.push({ id: world.nextId("log"), trialId: trial.id, ...row, timestamp })
 }
 
 /** @internal */
@@ -437,12 +440,17 @@ export const logTask = (
     rankId
   })
 
-/** Appends `n` synthetic task log lines to a trial (for benchmarks). @internal */
-export const seedLogs = (world: World, trial: Trial, n: number, at: number): void => {
+/**
+ * Appends `n` synthetic task log lines to a trial (benchmarks and tests), stamped `every` milliseconds apart from
+ * `at` on, or from the trial's last line when that is later. @internal
+ */
+export const seedLogs = (world: World, trial: Trial, n: number, at: number, every: number): void => {
   const levels = ["LOG_LEVEL_INFO", "LOG_LEVEL_INFO", "LOG_LEVEL_INFO", "LOG_LEVEL_DEBUG", "LOG_LEVEL_WARNING"]
+  const last = trial.logs[trial.logs.length - 1]
+  const start = last !== undefined && last.timestamp + every > at ? last.timestamp + every : at
   for (let i = 0; i < n; i++) {
     pushLog(world, trial, {
-      timestamp: at + i * 0.001,
+      timestamp: start + i * every,
       level: levels[i % levels.length]!,
       log: `[${pid(trial)}] determined.core: seeded log line ${i}\n`,
       source: "task",

@@ -194,7 +194,10 @@ export interface BulkMetrics {
   readonly count: number
   readonly firstId: number
   readonly firstBatches: number
+  /** end time of the first report (clock millis) */
   readonly endTime: number
+  /** millis between two reports' end times */
+  readonly every: number
 }
 
 /** @internal */

@@ -54,7 +54,7 @@ const bulkRowText = (trial: Trial, i: number, groupJson: string): string => {
     },"batches":${totalBatches}}}`
     : `{"avg_metrics":{"loss":${loss},"batches":${totalBatches}},"batch_metrics":null}`
   return `{"trialId":${trial.id},"endTime":"${
-    timestampMillis(b.endTime + i)
+    timestampMillis(b.endTime + i * b.every)
   }","metrics":${body},"totalBatches":${totalBatches},"archived":false,"id":${
     b.firstId + i
   },"trialRunId":1,"group":${groupJson}}`
