@@ -148,7 +148,10 @@ export class TransportError extends Schema.TaggedError<TransportError>("effect-d
 ) {}
 
 /**
- * One attempt took longer than the per-attempt timeout of `DeterminedConfig`.
+ * A request took too long: one attempt of a unary call did not complete (headers and the whole body) within
+ * `DeterminedConfig.timeout`, a stream's headers did not arrive within it (`stage: "attempt"`), or a stream or
+ * download received no bytes for `DeterminedConfig.streamIdleTimeout` (`stage: "idle"`; a follow resumes it like
+ * a cut connection).
  *
  * @since 0.1.0
  * @category errors
@@ -156,6 +159,8 @@ export class TransportError extends Schema.TaggedError<TransportError>("effect-d
 export class Timeout extends Schema.TaggedError<Timeout>("effect-determined/Timeout")("Timeout", {
   ...requestFields,
   timeoutMillis: Schema.Number,
+  /** Which deadline passed: the attempt's (`timeout`) or the idle time between a stream's chunks. */
+  stage: Schema.optional(Schema.Literal("attempt", "idle")),
   message: Schema.String
 }) {}
 

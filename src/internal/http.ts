@@ -8,6 +8,7 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -39,9 +40,29 @@ export interface RequestSpec {
 /** @internal */
 export interface Target {
   readonly master: string
+  /** Deadline of one attempt: until the whole body is read for unary calls, until the headers for streams. */
   readonly timeout: Duration.Duration
+  /** Longest wait for the next bytes of a streamed body (NDJSON streams, downloads). */
+  readonly streamIdleTimeout: Duration.Duration
+  /** Largest unary body, and largest line of a stream, in bytes. */
   readonly maxResponseBytes: number
 }
+
+/**
+ * `JSON.stringify` for values that came from the network: a value nested too deeply for the stack (or cyclic)
+ * gives a placeholder instead of throwing.
+ * @internal
+ */
+export const safeStringify = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return "<a value too deeply nested to show>"
+  }
+}
+
+/** A stack overflow (`RangeError`), which deeply nested input provokes in recursive code. @internal */
+export const isStackOverflow = (u: unknown): boolean => u instanceof RangeError
 
 const grpcReasons: Record<number, string> = {
   0: "OK",
@@ -106,7 +127,7 @@ const errorFromJson = (json: unknown): ErrorBody | undefined => {
       const code = typeof error.grpcCode === "number" ? error.grpcCode : undefined
       return {
         reason: code === undefined ? undefined : grpcReasons[code],
-        message: typeof error.message === "string" ? error.message : JSON.stringify(error),
+        message: typeof error.message === "string" ? error.message : safeStringify(error),
         httpCode: typeof error.httpCode === "number" ? error.httpCode : undefined
       }
     }
@@ -119,7 +140,7 @@ const errorFromJson = (json: unknown): ErrorBody | undefined => {
       ? error.error
       : typeof error.message === "string"
       ? error.message
-      : JSON.stringify(error)
+      : safeStringify(error)
     return { reason, message }
   }
   if (typeof json.message === "string") return { message: json.message }
@@ -128,6 +149,15 @@ const errorFromJson = (json: unknown): ErrorBody | undefined => {
 }
 
 const pathOf = (spec: RequestSpec) => spec.path
+
+const tooDeep = (spec: RequestSpec, status: number, field: string) =>
+  new Errors.DecodeError({
+    method: spec.method,
+    path: pathOf(spec),
+    status,
+    field,
+    message: `unexpected response${field === "" ? "" : ` at ${field}`}: JSON nested too deeply to decode`
+  })
 
 /** Map an HTTP status and a parsed error body to the closed error set. @internal */
 export const errorFromStatus = (
@@ -326,31 +356,49 @@ export const readText = (
   })
 }
 
+const timeoutError = (spec: RequestSpec, duration: Duration.Duration, stage: "attempt" | "idle", message: string) =>
+  new Errors.Timeout({
+    method: spec.method,
+    path: pathOf(spec),
+    timeoutMillis: Duration.toMillis(duration),
+    stage,
+    message
+  })
+
 /**
- * One attempt: send, wait for headers within the timeout, map statuses >= 300 to errors (reading the error
- * body, bounded). Returns the response of a 2xx status with its body unread.
+ * One attempt: send, wait for the headers, map statuses >= 300 to errors (reading the error body, bounded), and
+ * run `read` on a 2xx response, all within `target.timeout`: a server that sends the headers and then trickles
+ * the body, or stops, ends as `Timeout` whatever the HttpClient. Without `read`, the 2xx response is returned
+ * with its body unread (streams, downloads: {@link bodyStream} bounds the wait for each chunk).
  * @internal
  */
-export const attempt = (
+export const attempt: {
+  (
+    client: HttpClient.HttpClient,
+    target: Target,
+    spec: RequestSpec,
+    token: Option.Option<Redacted.Redacted<string>>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError>
+  <A>(
+    client: HttpClient.HttpClient,
+    target: Target,
+    spec: RequestSpec,
+    token: Option.Option<Redacted.Redacted<string>>,
+    read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
+  ): Effect.Effect<A, Errors.HttpError>
+} = <A>(
   client: HttpClient.HttpClient,
   target: Target,
   spec: RequestSpec,
-  token: Option.Option<Redacted.Redacted<string>>
-): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError> =>
+  token: Option.Option<Redacted.Redacted<string>>,
+  read?: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
+): Effect.Effect<A | HttpClientResponse.HttpClientResponse, Errors.HttpError> =>
   client.execute(buildRequest(target, spec, token)).pipe(
     Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
-    Effect.timeoutFail({
-      duration: target.timeout,
-      onTimeout: () =>
-        new Errors.Timeout({
-          method: spec.method,
-          path: pathOf(spec),
-          timeoutMillis: Duration.toMillis(target.timeout),
-          message: `no response within ${Duration.format(target.timeout)}`
-        })
-    }),
-    Effect.flatMap((response) => {
-      if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
+    Effect.flatMap((response): Effect.Effect<A | HttpClientResponse.HttpClientResponse, Errors.HttpError> => {
+      if (response.status >= 200 && response.status < 300) {
+        return read === undefined ? Effect.succeed(response) : read(response)
+      }
       return readText(spec, response, Math.min(target.maxResponseBytes, 1024 * 1024)).pipe(
         Effect.catchTag("DecodeError", () => Effect.succeed("")),
         Effect.flatMap((text) =>
@@ -361,7 +409,47 @@ export const attempt = (
           }))
         )
       )
+    }),
+    Effect.timeoutFail({
+      duration: target.timeout,
+      onTimeout: () =>
+        timeoutError(
+          spec,
+          target.timeout,
+          "attempt",
+          read === undefined
+            ? `no response within ${Duration.format(target.timeout)}`
+            : `no complete response within ${Duration.format(target.timeout)}`
+        )
     })
+  )
+
+/**
+ * The bytes of a 2xx response's body as they arrive: a broken connection is a `TransportError`, no bytes for
+ * `target.streamIdleTimeout` a `Timeout` (`stage: "idle"`), on any HttpClient. An absent body is empty.
+ * @internal
+ */
+export const bodyStream = (
+  spec: RequestSpec,
+  response: HttpClientResponse.HttpClientResponse,
+  target: Pick<Target, "streamIdleTimeout">,
+  description = "the stream was interrupted"
+): Stream.Stream<Uint8Array, Errors.TransportError | Errors.Timeout> =>
+  response.stream.pipe(
+    Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(e)),
+    Stream.mapError((e) => transportError(spec, platformCause(e), description)),
+    Stream.timeoutFailCause(
+      () =>
+        Cause.fail(
+          timeoutError(
+            spec,
+            target.streamIdleTimeout,
+            "idle",
+            `no data for ${Duration.format(target.streamIdleTimeout)} (DeterminedConfig.streamIdleTimeout)`
+          )
+        ),
+      target.streamIdleTimeout
+    )
   )
 
 const decoders = new WeakMap<object, (u: unknown) => Either.Either<any, ParseResult.ParseIssue>>()
@@ -384,18 +472,26 @@ export const decodeValue = <A, I>(
   schema: Schema.Schema<A, I, never>,
   value: unknown,
   prefix = ""
-): Either.Either<A, Errors.DecodeError> =>
-  Either.mapLeft(decoderFor(schema)(value), (issue) => {
-    const first = ParseResult.ArrayFormatter.formatIssueSync(issue)[0]
-    const field = [prefix, ...(first?.path ?? []).map(String)].filter((s) => s !== "").join(".")
-    return new Errors.DecodeError({
-      method: spec.method,
-      path: pathOf(spec),
-      status,
-      field,
-      message: `unexpected response${field === "" ? "" : ` at ${field}`}: ${first?.message ?? "invalid"}`
+): Either.Either<A, Errors.DecodeError> => {
+  // Deeply nested JSON (100k levels parse fine) overflows the stack of recursive decoding or of issue
+  // formatting: a RangeError that would otherwise be a defect, bypassing catchTag and retries.
+  try {
+    return Either.mapLeft(decoderFor(schema)(value), (issue) => {
+      const first = ParseResult.ArrayFormatter.formatIssueSync(issue)[0]
+      const field = [prefix, ...(first?.path ?? []).map(String)].filter((s) => s !== "").join(".")
+      return new Errors.DecodeError({
+        method: spec.method,
+        path: pathOf(spec),
+        status,
+        field,
+        message: `unexpected response${field === "" ? "" : ` at ${field}`}: ${first?.message ?? "invalid"}`
+      })
     })
-  })
+  } catch (e) {
+    if (isStackOverflow(e)) return Either.left(tooDeep(spec, status, prefix))
+    throw e
+  }
+}
 
 /** Parse JSON text of a 2xx response. @internal */
 export const parseJson = (
@@ -421,17 +517,31 @@ export const parseJson = (
 /**
  * Turn the body of a streaming response into decoded `result` messages. Lines are `{"result": …}`; an
  * `{"error": …}` line fails with the mapped error after every message before it was delivered; a last line
- * that is not complete JSON (the connection was cut) fails with a `TransportError`.
+ * that is not complete JSON (the connection was cut) fails with a `TransportError`; a line longer than
+ * `target.maxResponseBytes` fails with a `DecodeError` without being held whole; no bytes for
+ * `target.streamIdleTimeout` fails with `Timeout` (`stage: "idle"`).
+ *
+ * Lines are split on the bytes (a newline byte never occurs inside a UTF-8 sequence), each byte scanned once:
+ * the part of a line that spans chunks is kept as a list of pieces and joined once, when its newline arrives,
+ * so a long line costs linear time.
  * @internal
  */
 export const ndjson = <A, I>(
   spec: RequestSpec,
   response: HttpClientResponse.HttpClientResponse,
-  schema: Schema.Schema<A, I, never>
+  schema: Schema.Schema<A, I, never>,
+  target: Pick<Target, "streamIdleTimeout" | "maxResponseBytes">
 ): Stream.Stream<A, Errors.HttpError> =>
   Stream.suspend(() => {
-    let remainder = ""
+    const maxLine = target.maxResponseBytes
+    let pending: Array<Uint8Array> = []
+    let pendingBytes = 0
     let failure: Errors.HttpError | undefined
+    const decoder = new TextDecoder()
+    const decodeError = (message: string) =>
+      new Errors.DecodeError({ method: spec.method, path: pathOf(spec), status: response.status, field: "", message })
+    const lineTooLong = () =>
+      decodeError(`a stream line exceeds the limit of ${maxLine} bytes (DeterminedConfig.maxResponseBytes)`)
     const parseLine = (line: string, last: boolean): A | undefined => {
       let json: unknown
       try {
@@ -439,13 +549,7 @@ export const ndjson = <A, I>(
       } catch {
         failure = last
           ? transportError(spec, undefined, "the stream ended in the middle of a line")
-          : new Errors.DecodeError({
-            method: spec.method,
-            path: pathOf(spec),
-            status: response.status,
-            field: "",
-            message: `a stream line is not JSON: ${line.slice(0, 120)}`
-          })
+          : decodeError(`a stream line is not JSON: ${line.slice(0, 120)}`)
         return undefined
       }
       if (Predicate.isRecord(json) && "result" in json) {
@@ -458,41 +562,57 @@ export const ndjson = <A, I>(
       }
       const body = errorFromJson(json)
       failure = body === undefined
-        ? new Errors.DecodeError({
-          method: spec.method,
-          path: pathOf(spec),
-          status: response.status,
-          field: "",
-          message: "a stream line has neither result nor error"
-        })
+        ? decodeError("a stream line has neither result nor error")
         : errorFromStatus(spec, body.httpCode ?? 500, body, undefined)
       return undefined
     }
-    const parseLines = (lines: ReadonlyArray<string>, last: boolean): Chunk.Chunk<A> => {
+    const emit = (bytes: Uint8Array, last: boolean, out: Array<A>) => {
+      const line = decoder.decode(bytes)
+      if (line.trim() === "") return
+      const value = parseLine(line, last)
+      if (value !== undefined) out.push(value)
+    }
+    const joinPending = (tail: Uint8Array): Uint8Array => {
+      if (pending.length === 0) return tail
+      const parts = tail.byteLength === 0 ? pending : [...pending, tail]
+      pending = []
+      pendingBytes = 0
+      return Buffer.concat(parts)
+    }
+    const split = (chunks: Chunk.Chunk<Uint8Array>): Chunk.Chunk<A> => {
       const out: Array<A> = []
-      for (const line of lines) {
+      for (const bytes of chunks) {
+        let start = 0
+        while (failure === undefined) {
+          const newline = bytes.indexOf(10, start)
+          const end = newline === -1 ? bytes.byteLength : newline
+          if (pendingBytes + end - start > maxLine) {
+            failure = lineTooLong()
+            pending = []
+            break
+          }
+          if (newline === -1) {
+            if (end > start) {
+              pending.push(bytes.subarray(start))
+              pendingBytes += end - start
+            }
+            break
+          }
+          emit(joinPending(bytes.subarray(start, newline)), false, out)
+          start = newline + 1
+        }
         if (failure !== undefined) break
-        if (line.trim() === "") continue
-        const value = parseLine(line, last)
-        if (value !== undefined) out.push(value)
       }
       return Chunk.unsafeFromArray(out)
     }
-    const decoder = new TextDecoder()
-    return response.stream.pipe(
-      Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(e)),
-      Stream.mapError((e) => transportError(spec, platformCause(e), "the stream was interrupted")),
+    return bodyStream(spec, response, target).pipe(
       Stream.takeWhile(() => failure === undefined),
-      Stream.mapChunks((chunks) => {
-        let text = remainder
-        for (const bytes of chunks) text += decoder.decode(bytes, { stream: true })
-        const lines = text.split("\n")
-        remainder = lines.pop() ?? ""
-        return parseLines(lines, false)
-      }),
+      Stream.mapChunks(split),
       Stream.concat(Stream.suspend(() => {
-        const rest = remainder + decoder.decode()
-        return Stream.fromChunk(rest.trim() === "" || failure !== undefined ? Chunk.empty() : parseLines([rest], true))
+        if (failure !== undefined || pending.length === 0) return Stream.empty
+        const out: Array<A> = []
+        emit(joinPending(new Uint8Array(0)), true, out)
+        return Stream.fromIterable(out)
       })),
       Stream.concat(Stream.suspend(() => failure === undefined ? Stream.empty : Stream.fail(failure)))
     )

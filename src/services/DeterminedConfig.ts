@@ -44,9 +44,21 @@ export interface Service {
   readonly password: Redacted.Redacted<string>
   /** A ready session or access token. When set, it is used instead of logging in. */
   readonly token: Option.Option<Redacted.Redacted<string>>
-  /** Timeout of one attempt of a request (until the response headers, for streams). */
+  /**
+   * Deadline of one attempt of a request: the headers and the whole body of a unary call (a server that
+   * trickles the body or stops ends as `Timeout`, then retried like any timeout); the headers of a stream or
+   * download.
+   */
   readonly timeout: Duration.Duration
-  /** Largest unary response body the SDK reads before failing with `DecodeError` (memory bound). */
+  /**
+   * Longest wait for the next bytes of a stream (logs, metrics) or download once it started: `Timeout` with
+   * `stage: "idle"`, which a follow resumes like a cut connection. Default 2 minutes.
+   */
+  readonly streamIdleTimeout: Duration.Duration
+  /**
+   * Largest unary response body, and largest line of a stream, that the SDK reads before failing with
+   * `DecodeError` (memory bound). Default 64 MiB.
+   */
   readonly maxResponseBytes: number
   readonly tls: TlsOptions
 }
@@ -69,6 +81,7 @@ export interface Options {
   readonly password?: string | Redacted.Redacted<string> | undefined
   readonly token?: string | Redacted.Redacted<string> | undefined
   readonly timeout?: Duration.DurationInput | undefined
+  readonly streamIdleTimeout?: Duration.DurationInput | undefined
   readonly maxResponseBytes?: number | undefined
   readonly tls?: TlsOptions | undefined
 }
@@ -133,6 +146,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, InvalidConfi
     if (!Duration.greaterThan(timeout, Duration.zero)) {
       return yield* new InvalidConfiguration({ message: "timeout must be positive" })
     }
+    const streamIdleTimeout = Duration.decode(options.streamIdleTimeout ?? Duration.minutes(2))
+    if (!Duration.greaterThan(streamIdleTimeout, Duration.zero)) {
+      return yield* new InvalidConfiguration({ message: "streamIdleTimeout must be positive" })
+    }
     const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024
     if (!(maxResponseBytes > 0)) {
       return yield* new InvalidConfiguration({ message: "maxResponseBytes must be positive" })
@@ -144,6 +161,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, InvalidConfi
       password: redact(options.password ?? ""),
       token: options.token === undefined ? Option.none() : Option.some(redact(options.token)),
       timeout,
+      streamIdleTimeout,
       maxResponseBytes,
       tls
     }

@@ -1,7 +1,8 @@
 /**
  * The configured HTTP client of the SDK. Resources describe a request (method, path, query, body, whether it
  * is idempotent, what a 404 means) and a Schema for the answer; this service adds the base URL, the bearer
- * token (with one re-login on 401), the per-attempt timeout and the retry policy, maps both error body shapes
+ * token (with one re-login on 401), the per-attempt timeout (headers and the whole body of a unary call), the
+ * idle timeout of streamed bodies and the retry policy, maps both error body shapes
  * of the master to the closed error set, and decodes JSON or newline-delimited JSON streams.
  *
  * @since 0.1.0
@@ -93,7 +94,17 @@ export interface Service {
     value: unknown,
     field?: string
   ) => Effect.Effect<A, Errors.DecodeError>
-  /** Send a request and return the raw 2xx response, e.g. for a binary download. Closed with the scope. */
+  /**
+   * Send a request and stream the bytes of its 2xx body, e.g. a binary download. The request until the response
+   * headers is retried like any request; the body fails with `TransportError` when the connection breaks and
+   * with `Timeout` (`stage: "idle"`) when no bytes arrive for `DeterminedConfig.streamIdleTimeout`. Interrupting
+   * the stream closes the response.
+   */
+  readonly bytes: (request: ApiRequest) => Stream.Stream<Uint8Array, Errors.HttpError>
+  /**
+   * Send a request and return the raw 2xx response, closed with the scope. Its body is read without the SDK's
+   * deadlines: prefer {@link Service.bytes}.
+   */
   readonly raw: (
     request: ApiRequest
   ) => Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError, Scope.Scope>
@@ -143,10 +154,11 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
       run: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
     ): Effect.Effect<A, Errors.HttpError> => {
       const target = targetFor(request)
+      // the attempt's timeout covers `run` (the body of a unary call) as well as the headers
       const once = (credential: Credential) =>
         retrying(
           { method: request.method, path: request.path, idempotent: isIdempotent(request) },
-          Effect.flatMap(Http.attempt(client, target, request, Option.some(credential.token)), run),
+          Http.attempt(client, target, request, Option.some(credential.token), run),
           request.retry
         )
       return Effect.flatMap(session.credential, (credential) =>
@@ -186,7 +198,15 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
       Stream.unwrapScoped(
         Effect.map(
           authenticated(request, (response) => Effect.succeed(response)),
-          (response) => Http.ndjson(request, response, schema)
+          (response) => Http.ndjson(request, response, schema, config)
+        )
+      )
+
+    const bytes = (request: ApiRequest) =>
+      Stream.unwrapScoped(
+        Effect.map(
+          authenticated(request, (response) => Effect.succeed(response)),
+          (response) => Http.bodyStream(request, response, config, "the response body was cut")
         )
       )
 
@@ -199,7 +219,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
     const decode = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>, value: unknown, field?: string) =>
       Http.decodeValue(request, 200, schema, value, field)
 
-    return { json, void: voidRequest, stream, raw, decode }
+    return { json, void: voidRequest, stream, bytes, raw, decode }
   }
 )
 

@@ -118,13 +118,21 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
       }
       // A login is retried like an idempotent request (a master restarting answers 502/503/504): sending it twice
       // at worst opens a second session, which nobody uses.
-      const response = yield* retrying(
+      // the attempt's timeout covers reading the answer too
+      const body = yield* retrying(
         { method: spec.method, path: spec.path, idempotent: true },
-        Http.attempt(client, target, spec, Option.none())
+        Http.attempt(
+          client,
+          target,
+          spec,
+          Option.none(),
+          (response) =>
+            Http.readText(spec, response, config.maxResponseBytes).pipe(
+              Effect.flatMap((text) => Http.parseJson(spec, response, text)),
+              Effect.flatMap((json) => Http.decodeValue(spec, response.status, LoginResponse, json))
+            )
+        )
       )
-      const text = yield* Http.readText(spec, response, config.maxResponseBytes)
-      const json = yield* Http.parseJson(spec, response, text)
-      const body = yield* Http.decodeValue(spec, response.status, LoginResponse, json)
       return Redacted.make(body.token)
     }).pipe(Effect.withSpan("Session.login", { attributes: { "determined.user": config.username } }))
 

@@ -9,7 +9,6 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
 import { DeterminedHttp, path as urlPath } from "../../services/DeterminedHttp.js"
 import * as ResourceCache from "../../services/ResourceCache.js"
@@ -93,7 +92,18 @@ export const download = Effect.fn("Checkpoint.download")(function*(
     })
   }
   const writeFailed = (message: string) => new Errors.OutputDirError({ path: target, reason: "WriteFailed", message })
-  const metadataText = pythonJsonDump(checkpoint.metadata)
+  const metadataText = yield* Effect.try({
+    try: () => pythonJsonDump(checkpoint.metadata),
+    // metadata nested too deeply for the stack (it parsed and decoded, JSON.stringify recurses)
+    catch: () =>
+      new Errors.DecodeError({
+        method: "GET",
+        path: urlPath`/api/v1/checkpoints/${uuid}`,
+        status: 200,
+        field: "checkpoint.metadata",
+        message: "unexpected response at checkpoint.metadata: JSON nested too deeply to write metadata.json"
+      })
+  })
   const writeMetadataIfMissing = (directory: string) =>
     Effect.gen(function*() {
       const file = path.join(directory, "metadata.json")
@@ -124,17 +134,5 @@ export const download = Effect.fn("Checkpoint.download")(function*(
     accept: "application/gzip",
     notFound: { resource: "checkpoint", id: uuid }
   }
-  return yield* Effect.scoped(
-    Effect.gen(function*() {
-      const response = yield* http.raw(request)
-      const body = Stream.mapError(response.stream, (e) =>
-        new Errors.TransportError({
-          method: request.method,
-          path: request.path,
-          message: `the checkpoint download was cut: ${e.message}`,
-          maybeSent: true
-        }))
-      return yield* Archive.extract(body, target, options, writeMetadataIfMissing)
-    })
-  )
+  return yield* Archive.extract(http.bytes(request), target, options, writeMetadataIfMissing)
 })

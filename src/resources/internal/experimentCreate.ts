@@ -294,18 +294,5 @@ export const downloadCode = Effect.fn("Experiment.downloadCode")(function*(
   }
   const malformed = (message: string) =>
     new Errors.DecodeError({ method: request.method, path: request.path, status: 200, field: "b64Tgz", message })
-  const transport = (e: { readonly message: string }) =>
-    new Errors.TransportError({
-      method: request.method,
-      path: request.path,
-      message: `reading the model definition failed: ${e.message}`,
-      maybeSent: true
-    })
-  return yield* Effect.scoped(
-    Effect.gen(function*() {
-      const response = yield* http.raw(request)
-      const body = Stream.mapError(response.stream, transport)
-      return yield* Archive.extract(b64FieldStream(body, malformed), outputDir, options)
-    })
-  )
+  return yield* Archive.extract(b64FieldStream(http.bytes(request), malformed), outputDir, options)
 })

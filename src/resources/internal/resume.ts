@@ -49,9 +49,14 @@ export const resuming = <A, R>(
       Stream.suspend(() => {
         let progressed = false
         let failed = false
-        // the policy's count restarts whenever the broken attempt delivered something
+        // the policy's count restarts whenever the broken attempt delivered something, or fell silent for the
+        // idle timeout (it had answered: an idle follow, a trial printing nothing for a while, never runs out of
+        // retries)
         const decide = (error: Errors.HttpError) =>
-          Effect.zipRight(progressed ? policy.reset : Effect.void, Effect.option(policy.next(error)))
+          Effect.zipRight(
+            progressed || (error._tag === "Timeout" && error.stage === "idle") ? policy.reset : Effect.void,
+            Effect.option(policy.next(error))
+          )
         return open().pipe(
           Stream.mapChunks((chunk) => {
             if (chunk.length > 0) progressed = true
