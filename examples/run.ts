@@ -5,6 +5,7 @@
  *   npm run example -- quickstart
  *   npm run example -- checkpoints 12
  */
+import type { NodeContext } from "@effect/platform-node"
 import { Effect, TestContext } from "effect"
 import type { Determined } from "effect-determined"
 import * as bulkKill from "./bulk-kill.js"
@@ -42,9 +43,10 @@ if (name === "user-test") {
   // its own LocalMaster, in process, under a TestClock
   runMain(Effect.provide(userTest.testProgram, TestContext.TestContext))
 } else if (name !== undefined && name in examples) {
-  const program: Effect.Effect<unknown, unknown, Determined.Services> = examples[name as keyof typeof examples].run(
-    args
-  )
+  const program: Effect.Effect<unknown, unknown, Determined.Services | NodeContext.NodeContext> =
+    examples[name as keyof typeof examples].run(
+      args
+    )
   runMain(Effect.provide(program, sdkLayer({ speed: 1000 })))
 } else {
   process.stderr.write(usage())

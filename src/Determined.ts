@@ -4,16 +4,13 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as Path from "@effect/platform/Path"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InvalidConfiguration } from "./DeterminedError.js"
 import * as Log from "./internal/log.js"
-import * as NodeFileSystem from "./internal/nodeFileSystem.js"
 import * as NodeHttpClient from "./internal/nodeHttpClient.js"
 import * as DeterminedConfig from "./services/DeterminedConfig.js"
 import * as DeterminedHttp from "./services/DeterminedHttp.js"
@@ -21,7 +18,10 @@ import * as ResourceCache from "./services/ResourceCache.js"
 import * as Session from "./services/Session.js"
 
 /**
- * Everything the resource operations need.
+ * Everything the resource operations need from the SDK: the SDK's own services only. Operations that touch the
+ * disk (`Experiment.create` with a model directory or a config file, `Experiment.downloadCode`,
+ * `Checkpoint.download`) also require `FileSystem` and `Path` of `@effect/platform`, which the application
+ * provides (on Node: `NodeContext.layer` of `@effect/platform-node`).
  *
  * @since 0.1.0
  * @category models
@@ -31,8 +31,6 @@ export type Services =
   | Session.Session
   | DeterminedHttp.DeterminedHttp
   | ResourceCache.ResourceCache
-  | FileSystem.FileSystem
-  | Path.Path
 
 /**
  * @since 0.1.0
@@ -46,22 +44,12 @@ export interface Options extends DeterminedConfig.Options {
 const cacheLayer = (options: Options) =>
   options.cache === false ? ResourceCache.layerDisabled : ResourceCache.layerMemory(options.cache ?? {})
 
-/**
- * The local file system (`FileSystem` and `Path` of `@effect/platform`) for Node, used to read model
- * directories and write downloads; included in every `Determined.layer*`. Provide your own (e.g.
- * `NodeContext.layer` from `@effect/platform-node`) closer to the program to replace it.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerNodePlatform: Layer.Layer<FileSystem.FileSystem | Path.Path> = NodeFileSystem.layer
-
 const stack = <E, R>(
   config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
   cache: Layer.Layer<ResourceCache.ResourceCache>
 ): Layer.Layer<Services, E, R | HttpClient.HttpClient> => {
   const session = Session.layer.pipe(Layer.provideMerge(config))
-  return DeterminedHttp.layer.pipe(Layer.provideMerge(session), Layer.merge(cache), Layer.merge(layerNodePlatform))
+  return DeterminedHttp.layer.pipe(Layer.provideMerge(session), Layer.merge(cache))
 }
 
 /**
@@ -102,7 +90,8 @@ const withHttpClient = <E, R>(
   cache: Layer.Layer<ResourceCache.ResourceCache>
 ): Layer.Layer<Services, E | InvalidConfiguration, R> => {
   const configAndClient = layerHttpClient.pipe(Layer.provideMerge(config))
-  return stack(configAndClient, cache).pipe(Layer.provide(configAndClient))
+  // the client is provided to the stack, not output: an application's own HttpClient is never shadowed
+  return stack(config, cache).pipe(Layer.provide(configAndClient))
 }
 
 /**

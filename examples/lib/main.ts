@@ -3,6 +3,7 @@
  * embedded LocalMaster served on 127.0.0.1) and a `runMain` that interrupts the program on Ctrl-C, so its
  * finalizers (killing what it launched, closing the server) run before the process exits.
  */
+import { NodeContext } from "@effect/platform-node"
 import * as Runtime from "@effect/platform/Runtime"
 import { Config, Console, Effect, Layer, Option } from "effect"
 import { Determined } from "effect-determined"
@@ -24,7 +25,9 @@ export type Target =
  * The SDK's services, against `DET_MASTER` (with `DET_USER`, `DET_PASS`, `DET_USER_TOKEN`, ... from the
  * environment) when it is set, otherwise against a LocalMaster served on loopback for the lifetime of the layer,
  * so requests go through real HTTP (its `LocalMaster.LocalMaster` service is in the context then, for
- * `Effect.serviceOption`). `onTarget` is told which one it is.
+ * `Effect.serviceOption`). `onTarget` is told which one it is. Node's platform services (`FileSystem`, `Path`,
+ * ...) come from `NodeContext.layer` of `@effect/platform-node`, as in any Effect application: the SDK reads
+ * model directories and writes downloads through them.
  */
 export const sdkLayer = (
   embedded: EmbeddedOptions = {},
@@ -48,7 +51,7 @@ export const sdkLayer = (
     yield* onTarget({ _tag: "Embedded", url })
     // the LocalMaster service too, for examples that seed data or count requests (Effect.serviceOption)
     return Layer.merge(Determined.layer({ master: url }), Layer.succeed(LocalMaster.LocalMaster, local))
-  }))
+  })).pipe(Layer.merge(NodeContext.layer))
 
 /** Is the program talking to the embedded LocalMaster? */
 export const isEmbedded = Effect.map(Config.option(Config.string("DET_MASTER")), Option.isNone)

@@ -2,7 +2,7 @@
  * LocalMaster: a faithful embedded emulator of the Determined master (0.38.1 REST API), with simulated training
  * driven by Effect's `Clock`.
  *
- * - {@link make} / {@link layerServer}: the emulator alone, as a function from web `Request` to web `Response`.
+ * - {@link make} / {@link layerEmulator}: the emulator alone, as a function from web `Request` to web `Response`.
  * - {@link layer}: the whole SDK stack talking to an in-process LocalMaster (no socket).
  * - {@link serve}: a real HTTP server on 127.0.0.1, closed with its scope.
  *
@@ -25,7 +25,7 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Determined from "../Determined.js"
-import type { FaultPlan, FaultStats } from "./internal/faults.js"
+import type * as Faults from "./internal/faults.js"
 import { applyPlan, connectionError, connectionFault, faultKinds } from "./internal/faults.js"
 import { startServer } from "./internal/node.js"
 import type { Outcome } from "./internal/router.js"
@@ -69,12 +69,56 @@ export interface Options {
 }
 
 /**
- * The fault plan of `options.faults` and what `faultStats` counts (docs/RELIABILITY.md).
+ * A seeded fault plan (`options.faults`): rules tried in order for every request (latencies add up; the first
+ * fault that fails a request before the server wins). Its format: docs/RELIABILITY.md.
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const flaky: LocalMaster.FaultPlan = { seed: 7, rules: [{ method: "GET", status: { "503": 0.1 } }] }
+ * const layer = LocalMaster.layer({ faults: flaky })
  */
-export type { FaultKind, FaultPlan, FaultRule, FaultStats } from "./internal/faults.js"
+export type FaultPlan = Faults.FaultPlan
+
+/**
+ * One rule of a {@link FaultPlan}: which requests it applies to, and the faults it injects into them. Every
+ * probability is per matching request, in [0, 1].
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { LocalMaster } from "effect-determined/testing"
+ *
+ * const slowLogs: LocalMaster.FaultRule = { pathRegex: "^/api/v1/trials/[0-9]+/logs$", latency: { millis: [10, 50] } }
+ */
+export type FaultRule = Faults.FaultRule
+
+/**
+ * Kinds of injected faults, as counted by `LocalMaster.faultStats`.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { LocalMaster } from "effect-determined/testing"
+ *
+ * const kind: LocalMaster.FaultKind = "streamCut"
+ */
+export type FaultKind = Faults.FaultKind
+
+/**
+ * How many faults of each kind were injected so far (`LocalMaster.faultStats`).
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const cuts = Effect.map(Effect.flatMap(LocalMaster.LocalMaster, (m) => m.faultStats), (stats) => stats.streamCut)
+ */
+export type FaultStats = Faults.FaultStats
 
 /**
  * How bulk-seeded rows are spread in time (`seedLogs`, `seedMetrics`).
@@ -310,7 +354,8 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
   })
 
 /**
- * The emulator alone, as a layer.
+ * The emulator alone, as the `LocalMaster` service: no SDK, no HTTP client, no socket (for a real server see
+ * {@link serve}).
  *
  * @since 0.1.0
  * @category layers
@@ -321,9 +366,10 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
  * const program = Effect.gen(function*() {
  *   const master = yield* LocalMaster.LocalMaster
  *   return yield* master.handle(new Request("http://local/api/v1/master"))
- * }).pipe(Effect.provide(LocalMaster.layerServer({ seed: 1 })))
+ * }).pipe(Effect.provide(LocalMaster.layerEmulator({ seed: 1 })))
  */
-export const layerServer = (options: Options = {}): Layer.Layer<LocalMaster> => Layer.scoped(LocalMaster, make(options))
+export const layerEmulator = (options: Options = {}): Layer.Layer<LocalMaster> =>
+  Layer.scoped(LocalMaster, make(options))
 
 const readStreamBody = (stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<Uint8Array> =>
   Stream.runCollect(stream).pipe(
@@ -354,7 +400,7 @@ const readStreamBody = (stream: Stream.Stream<Uint8Array, unknown>): Effect.Effe
  *   const client = LocalMaster.httpClient(yield* LocalMaster.LocalMaster)
  *   const response = yield* client.get("http://local/api/v1/master")
  *   return yield* response.json
- * }).pipe(Effect.provide(LocalMaster.layerServer()))
+ * }).pipe(Effect.provide(LocalMaster.layerEmulator()))
  */
 export const httpClient = (master: LocalMaster.Service): HttpClient.HttpClient =>
   HttpClient.make((request, url, signal) =>
@@ -421,7 +467,7 @@ export const layer = (options: Options = {}): Layer.Layer<Determined.Services | 
     username: options.login?.username ?? "determined",
     password: options.login?.password ?? ""
   }).pipe(Layer.orDie)
-  return sdk.pipe(Layer.provide(client), Layer.provideMerge(layerServer(options)))
+  return sdk.pipe(Layer.provide(client), Layer.provideMerge(layerEmulator(options)))
 }
 
 /**

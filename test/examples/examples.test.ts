@@ -2,6 +2,7 @@
  * Every example runs: each one's exported program against LocalMaster in virtual time, the user-test example as
  * a user's test would run it, and the `npm run example` dispatcher once as a real process over loopback HTTP.
  */
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Experiment } from "effect-determined"
@@ -33,14 +34,14 @@ describe("examples against LocalMaster (TestClock)", () => {
       assert.isTrue(result!.cached)
       const exp = yield* Experiment.get(result!.experimentId)
       assert.strictEqual(exp.state, "COMPLETED")
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 11 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 11 }))))
 
   it.effect("follow-logs: follows a new trial's logs to its end", () =>
     Effect.gen(function*() {
       const result = yield* runExample(followLogs.run([]))
       assert.strictEqual(result.state, "COMPLETED")
       assert.isAbove(result.lines, 10)
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 12 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 12 }))))
 
   it.effect("checkpoints: sorted by validation_loss, by batch number, and by the searcher metric", () =>
     Effect.gen(function*() {
@@ -49,7 +50,7 @@ describe("examples against LocalMaster (TestClock)", () => {
       // lr=0.01 keeps improving over 500 batches: the best is the latest
       assert.strictEqual(result.latest, result.byLoss[0])
       assert.strictEqual(result.best, result.byLoss[0])
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 13 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 13 }))))
 
   it.effect("register-model: registers the best checkpoint as version 1, then 2", () =>
     Effect.gen(function*() {
@@ -59,7 +60,7 @@ describe("examples against LocalMaster (TestClock)", () => {
       assert.strictEqual(second?.version, 2)
       assert.strictEqual(second?.versions, 2)
       assert.strictEqual(second?.checkpoint, first?.checkpoint)
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 14 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 14 }))))
 
   it.effect("bulk-kill: five experiments killed with five POSTs and no GET", () =>
     Effect.gen(function*() {
@@ -71,7 +72,7 @@ describe("examples against LocalMaster (TestClock)", () => {
         Effect.forEach(result.killed, (id) => Experiment.wait(id, { every: "1 second" }))
       )
       assert.deepStrictEqual(states, result.killed.map(() => "CANCELED"))
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 15 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 15 }))))
 
   it.effect("user-test: the user's own test program passes under the TestClock", () =>
     Effect.map(quiet(userTest.testProgram), (result) => {

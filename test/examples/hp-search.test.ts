@@ -2,6 +2,7 @@
  * The demo's search (examples/hp-search/search.ts) end to end against LocalMaster in virtual time, plus its
  * progress view and report.
  */
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
 import { EarlyStopping, Experiment, Project, Workspace } from "effect-determined"
@@ -119,7 +120,7 @@ describe("hp-search against LocalMaster (TestClock)", () => {
         filed.map((e) => e.id).sort((a, b) => a - b),
         summary.results.map((r) => r.experimentId!).sort((a, b) => a - b)
       )
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 42 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 42 }))))
 
   it.effect("a trial that errors is reported and does not stop the others", () =>
     Effect.gen(function*() {
@@ -142,7 +143,7 @@ describe("hp-search against LocalMaster (TestClock)", () => {
       assert.strictEqual(byLr.get(0.001)?.state, "COMPLETED")
       assert.strictEqual(byLr.get(0.001)?.batches, 600)
       assert.strictEqual(summary.best?.learningRate, 0.01 /* it validated before failing, and better */)
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 7 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 7 }))))
 
   it.effect("a learning rate whose experiment cannot be created is a result with a typed error", () =>
     Effect.gen(function*() {
@@ -156,7 +157,7 @@ describe("hp-search against LocalMaster (TestClock)", () => {
       assert.strictEqual(summary.results[0]!.state, "FAILED")
       assert.match(summary.results[0]!.error ?? "", /^ModelDir/)
       assert.isUndefined(summary.best)
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 8 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 8 }))))
 
   it.effect("interrupting the search kills the experiments it launched", () =>
     Effect.gen(function*() {
@@ -182,7 +183,7 @@ describe("hp-search against LocalMaster (TestClock)", () => {
         "100 millis"
       )
       assert.deepStrictEqual(states.map((e) => e.state), ids.map(() => "CANCELED"))
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 9 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 9 }))))
 })
 
 describe("hp-search progress view", () => {

@@ -3,6 +3,7 @@
  * defect, and leaves no partial state (nothing cached, nothing created, nothing written). docs/RELIABILITY.md
  * lists the rows.
  */
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Exit, Layer, Stream } from "effect"
 import { Checkpoint, Experiment, Model, RetryPolicy, Trial, Workspace } from "effect-determined"
@@ -374,7 +375,7 @@ const rows: ReadonlyArray<Row> = [
       )
       assert.isFalse((yield* master.requests).some((r) => r.method === "POST" && r.path === "/api/v1/experiments"))
       assert.strictEqual((yield* Experiment.list()).length, 0)
-    }).pipe(Effect.scoped, Effect.provide(LocalMaster.layer({ seed: 4 })))
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 4 })))
   },
   {
     input: "a checkpoint archive with path traversal (`../../escaped.txt`)",

@@ -2,6 +2,7 @@
  * Chaos: the demo's search (examples/hp-search/search.ts) against a LocalMaster with the chaos fault plan, in
  * virtual time, compared with the fault-free run of the same seed.
  */
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Stream } from "effect"
 import { Experiment, RetryPolicy, Trial } from "effect-determined"
@@ -96,7 +97,12 @@ const searchOnce = (faults: LocalMaster.FaultPlan | undefined, clock = new Virtu
       logs,
       stats
     } satisfies Outcome
-  }).pipe(Effect.scoped, Effect.provide(LocalMaster.layer({ seed: 42, speed: 10, faults })), Effect.withClock(clock))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(NodeContext.layer),
+    Effect.provide(LocalMaster.layer({ seed: 42, speed: 10, faults })),
+    Effect.withClock(clock)
+  )
 
 const withoutIds = (summary: SearchSummary) => ({
   ...summary,

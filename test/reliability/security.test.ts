@@ -122,7 +122,7 @@ const layerNotingTokens = (tokens: Set<string>, options: LocalMaster.Options, lo
   return Determined.layerWithoutHttpClient({ master: "http://localmaster.invalid:8080", ...login }).pipe(
     Layer.orDie,
     Layer.provide(client),
-    Layer.provideMerge(LocalMaster.layerServer(options))
+    Layer.provideMerge(LocalMaster.layerEmulator(options))
   )
 }
 

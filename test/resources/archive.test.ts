@@ -1,6 +1,7 @@
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
-import { Determined, type DeterminedError } from "effect-determined"
+import type { DeterminedError } from "effect-determined"
 import * as FS from "node:fs"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
@@ -90,7 +91,7 @@ const chunked = (bytes: Uint8Array, size = 97) => {
 }
 
 const extract = (bytes: Uint8Array, target: string, options: Archive.ExtractOptions = {}) =>
-  Archive.extract(chunked(bytes), target, options).pipe(Effect.provide(Determined.layerNodePlatform))
+  Archive.extract(chunked(bytes), target, options).pipe(Effect.provide(NodeContext.layer))
 
 type UnsafeArchiveEntry = DeterminedError.UnsafeArchiveEntry
 
@@ -242,7 +243,7 @@ describe("Archive.extract: good archives", () => {
       const bytes = tarball([{ path: "big.bin", content: new Uint8Array(300_000).map((_, i) => (i * 11) & 0xff) }])
       const source = Stream.concat(chunked(bytes.subarray(0, bytes.length / 2), 4096), Stream.fail("connection reset"))
       const error = yield* Effect.flip(
-        Archive.extract(source, target).pipe(Effect.provide(Determined.layerNodePlatform))
+        Archive.extract(source, target).pipe(Effect.provide(NodeContext.layer))
       )
       assert.strictEqual(error, "connection reset")
       assert.deepStrictEqual(snapshot(dir), before)

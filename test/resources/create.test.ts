@@ -1,3 +1,4 @@
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { Experiment } from "effect-determined"
@@ -358,7 +359,7 @@ describe("Experiment.create + downloadCode against LocalMaster", () => {
         const exp = yield* Experiment.create({ config: localConfig({ name: "round-trip" }), modelDir: src })
         assert.strictEqual(exp.name, "round-trip")
         return yield* Experiment.downloadCode(exp.id, out)
-      }).pipe(Effect.provide(LocalMaster.layer()))
+      }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer()))
       assert.strictEqual(result, out)
 
       const ignored = new Set([".detignore", "train.log", "secret", "secret/token.txt", "__pycache__", ".git"])
@@ -388,7 +389,7 @@ describe("Experiment.create + downloadCode against LocalMaster", () => {
         const notEmpty = yield* Effect.exit(Experiment.downloadCode(exp.id, busy))
         const unknown = yield* Effect.exit(Experiment.downloadCode(9999, NodePath.join(root, "unknown")))
         return { notEmpty, unknown }
-      }).pipe(Effect.provide(LocalMaster.layer()))
+      }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer()))
       assert.isTrue(Exit.isFailure(exit.notEmpty))
       if (Exit.isFailure(exit.notEmpty)) {
         const e = exit.notEmpty.cause

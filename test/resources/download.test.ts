@@ -1,3 +1,4 @@
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Checkpoint, Experiment } from "effect-determined"
@@ -165,7 +166,7 @@ describe("Checkpoint.download against LocalMaster", () => {
         const paths = (yield* requests).map((r) => `${r.method} ${r.path}`)
         // the snapshot (state, metadata) through the cache, then the archive; the later get is a cache hit
         assert.deepStrictEqual(paths, [`GET /api/v1/checkpoints/${best!.uuid}`, `GET /checkpoints/${best!.uuid}`])
-      }).pipe(Effect.provide(LocalMaster.layer({ seed: 3 })))
+      }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 3 })))
     }))
 })
 
@@ -191,5 +192,5 @@ describe("LocalMaster GET /checkpoints/{uuid}", () => {
       assert.strictEqual(tar.headers.get("content-type"), "application/x-tar")
       const bytes = new Uint8Array(yield* Effect.promise(() => tar.arrayBuffer()))
       assert.strictEqual(new TextDecoder().decode(bytes.subarray(257, 262)), "ustar")
-    }).pipe(Effect.provide(LocalMaster.layer({ seed: 5 }))))
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 5 }))))
 })

@@ -65,5 +65,5 @@ export const layerWithDrops = (options: LocalMaster.Options, plan: DropPlan) => 
     username: "determined",
     password: ""
   }).pipe(Layer.orDie)
-  return sdk.pipe(Layer.provide(client), Layer.provideMerge(LocalMaster.layerServer(options)))
+  return sdk.pipe(Layer.provide(client), Layer.provideMerge(LocalMaster.layerEmulator(options)))
 }

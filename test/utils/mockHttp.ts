@@ -3,6 +3,7 @@
  * recorded (method, path, query, headers, body) so tests can count and inspect them.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
 import type { Duration, Fiber } from "effect"
 import { Chunk, Effect, Layer, Ref, Stream, TestClock } from "effect"
 import { Determined } from "effect-determined"
@@ -46,10 +47,12 @@ export const makeMockHttp = (handler: Handler) =>
         return HttpClientResponse.fromWeb(request, answer)
       })
     )
+    // the SDK over the mock, with Node's FileSystem and Path as an application provides them
     const layer = (options: Determined.Options = {}) =>
       Determined.layerWithoutHttpClient({ master: "http://det.test:8080", ...options }).pipe(
         Layer.provide(Layer.succeed(HttpClient.HttpClient, client)),
-        Layer.orDie
+        Layer.orDie,
+        Layer.merge(NodeContext.layer)
       )
     return { log, client, layer, requests: Ref.get(log) }
   })

@@ -5,6 +5,7 @@
  * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -140,25 +141,7 @@ const CreateExperimentResponse = Schema.Struct({
   warnings: Schema.optionalWith(Schema.NullOr(Schema.Array(Schema.String)), { default: () => [] })
 })
 
-/**
- * Create an experiment from a config and, optionally, a model directory packed as upstream. The directory
- * is checked and packed before anything is sent. The request is never repeated once it may have reached the
- * master: a connection lost or a timeout after sending fails with `ExperimentMayExist`.
- *
- * @since 0.1.0
- * @category operations
- * @example
- * import { Effect } from "effect"
- * import { Experiment } from "effect-determined"
- *
- * const launch = Experiment.create({
- *   config: { name: "mnist-lr-0.01", entrypoint: "python3 train.py", hyperparameters: { lr: 0.01 } },
- *   modelDir: "./mnist"
- * }).pipe(
- *   Effect.catchTag("ExperimentMayExist", (e) => Effect.logWarning(e.message))
- * )
- */
-export const create = Effect.fn("Experiment.create")(function*(options: CreateOptions) {
+const createImpl = Effect.fn("Experiment.create")(function*(options: CreateOptions) {
   const config = yield* readConfig(options.config)
   const modelDefinition = options.modelDir === undefined && (options.includes ?? []).length === 0
     ? null
@@ -211,6 +194,49 @@ export const create = Effect.fn("Experiment.create")(function*(options: CreateOp
   yield* cache.set(ResourceCache.key<Experiment>("experiment", experiment.id), experiment)
   return experiment
 })
+
+/**
+ * Create an experiment from a config and, optionally, a model directory packed as upstream. The directory
+ * is checked and packed before anything is sent. The request is never repeated once it may have reached the
+ * master: a connection lost or a timeout after sending fails with `ExperimentMayExist`.
+ *
+ * Reading a model directory, an include or a config file needs the disk: then the effect requires `FileSystem`
+ * and `Path` of `@effect/platform` (on Node, provide `NodeContext.layer` of `@effect/platform-node`). A config
+ * given as an object, with no model directory and no includes, needs neither.
+ *
+ * @since 0.1.0
+ * @category operations
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * // reads ./mnist from the disk: requires FileSystem and Path
+ * const launch = Experiment.create({
+ *   config: { name: "mnist-lr-0.01", entrypoint: "python3 train.py", hyperparameters: { lr: 0.01 } },
+ *   modelDir: "./mnist"
+ * }).pipe(
+ *   Effect.catchTag("ExperimentMayExist", (e) => Effect.logWarning(e.message)),
+ *   Effect.provide(NodeContext.layer)
+ * )
+ *
+ * // a config object alone touches no disk
+ * const bare = Experiment.create({ config: { name: "no-code", entrypoint: "sleep 1" } })
+ */
+export const create: {
+  (
+    options: CreateOptions & {
+      readonly config: Wire.JsonObject
+      readonly modelDir?: undefined
+      readonly includes?: undefined
+    }
+  ): Effect.Effect<
+    Experiment,
+    Effect.Effect.Error<ReturnType<typeof createImpl>>,
+    Exclude<Effect.Effect.Context<ReturnType<typeof createImpl>>, FileSystem.FileSystem | Path.Path>
+  >
+  (options: CreateOptions): ReturnType<typeof createImpl>
+} = createImpl as any
 
 /**
  * The `b64Tgz` string of a GetModelDef response, decoded while it streams: the JSON is scanned for the field
@@ -271,7 +297,8 @@ const b64FieldStream = <E>(
 
 /**
  * Download an experiment's model definition and extract it into `outputDir` (which must not exist or be
- * empty), safely and atomically. Returns the absolute path of `outputDir`.
+ * empty), safely and atomically. Returns the absolute path of `outputDir`. Writes to the disk through the
+ * `FileSystem` and `Path` of `@effect/platform` the application provides (on Node, `NodeContext.layer`).
  *
  * @since 0.1.0
  * @category operations

@@ -28,7 +28,6 @@ import * as Option from "effect/Option"
 import ignore from "ignore"
 import * as Errors from "../../DeterminedError.js"
 import * as Log from "../../internal/log.js"
-import { isSymbolicLink } from "../../internal/nodeFileSystem.js"
 
 /**
  * One entry of `CreateExperimentRequest.modelDefinition` (`util.v1.File`).
@@ -109,6 +108,10 @@ const mtimeOf = (info: FileSystem.File.Info) =>
 
 const modelDirError = (path: string, reason: Errors.ModelDirError["reason"], message: string) =>
   new Errors.ModelDirError({ path, reason, message })
+
+// `FileSystem.stat` follows links; `readLink` succeeds only on a symbolic link
+const isSymbolicLink = (fs: FileSystem.FileSystem, path: string): Effect.Effect<boolean> =>
+  fs.readLink(path).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
 
 const statOrFail = (fs: FileSystem.FileSystem, local: string) =>
   fs.stat(local).pipe(
