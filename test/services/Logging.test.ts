@@ -6,6 +6,7 @@
  * These tests run the search with `Effect.runPromise` and a `TestContext`, not `it.effect`: `it.effect` removes
  * Effect's default logger, which would hide exactly what is checked here.
  */
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, HashMap, Layer, Logger, LogLevel, TestContext } from "effect"
 import { Determined } from "effect-determined"
@@ -35,6 +36,7 @@ const runToEnd = <R>(extra: Layer.Layer<R>) =>
   Effect.runPromise(
     VirtualTime.run(search, { step: "100 millis" }).pipe(
       Effect.provide(LocalMaster.layer({ seed: 3, faults: flaky })),
+      Effect.provide(NodeContext.layer),
       Effect.provide(extra),
       Effect.provide(TestContext.TestContext)
     )
