@@ -142,7 +142,8 @@ export const layerConfig = (
  * import { Effect } from "effect"
  * import { Determined, Experiment } from "effect-determined"
  *
- * Experiment.list().pipe(Effect.provide(Determined.layerFromEnv), Effect.runPromise)
+ * const main = Experiment.list().pipe(Effect.provide(Determined.layerFromEnv))
+ * // run it: Effect.runPromise(main), or NodeRuntime.runMain(main) of @effect/platform-node
  */
 export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> = withHttpClient(
   DeterminedConfig.layerFromEnv,

@@ -102,10 +102,11 @@ export const defaultMaster = "http://localhost:8080"
  * @since 0.1.0
  * @category constructors
  * @example
- * import { DeterminedConfig } from "effect-determined"
  * import { Either } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
  *
- * assert(Either.getOrThrow(DeterminedConfig.canonicalizeMasterUrl("localhost:8080")) === "http://localhost:8080")
+ * assert.strictEqual(Either.getOrThrow(DeterminedConfig.canonicalizeMasterUrl("localhost:8080")), "http://localhost:8080")
+ * assert.strictEqual(Either.getOrThrow(DeterminedConfig.canonicalizeMasterUrl("https://det.example.com/")), "https://det.example.com:443")
  */
 export const canonicalizeMasterUrl = (input: string): Either.Either<string, InvalidConfiguration> => {
   const raw = input.trim()

@@ -86,17 +86,16 @@ export const drive = <A, E>(fiber: Fiber.Fiber<A, E>, options: StepOptions = {})
  * @since 0.1.0
  * @category combinators
  * @example
- * import { it } from "@effect/vitest"
  * import { Effect } from "effect"
  * import { Experiment } from "effect-determined"
  * import { LocalMaster, Script, VirtualTime } from "effect-determined/testing"
  *
- * it.effect("the experiment completes", () =>
- *   Effect.gen(function*() {
- *     const exp = yield* Experiment.create({ config: Script.config(Script.make(Script.exit(0))) })
- *     const state = yield* VirtualTime.run(Experiment.wait(exp.id, { every: "1 second" }))
- *     if (state !== "COMPLETED") return yield* Effect.dieMessage(state)
- *   }).pipe(Effect.provide(LocalMaster.layer())))
+ * // the body of a test: it.effect("the experiment completes", () => completes) with @effect/vitest
+ * const completes = Effect.gen(function*() {
+ *   const exp = yield* Experiment.create({ config: Script.config(Script.make(Script.exit(0))) })
+ *   const state = yield* VirtualTime.run(Experiment.wait(exp.id, { every: "1 second" }))
+ *   if (state !== "COMPLETED") return yield* Effect.dieMessage(state)
+ * }).pipe(Effect.provide(LocalMaster.layer()))
  */
 export const run = <A, E, R>(effect: Effect.Effect<A, E, R>, options: StepOptions = {}): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.fork(effect), (fiber) => drive(fiber, options))
