@@ -18,7 +18,7 @@ const learningRates = [0.0001, 0.001, 0.01, 0.1]
 const stopping = { metric: "validation_loss", smallerIsBetter: true, patience: 5 }
 
 /**
- * validation_loss of LocalMaster's simulation without noise (docs/LOCAL-MASTER.md, src/testing/internal/curves.ts),
+ * validation_loss of LocalMaster's simulation without noise (docs/LOCAL-MASTER.md, src/testing/internal/drivers/curves.ts),
  * for a hyperparameter `shift` in [0, 0.03): `1.04 * clean(b) + 1.5 * rise(b)`.
  */
 const documentedLoss = (lr: number, b: number, shift: number) => {

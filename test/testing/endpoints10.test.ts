@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { LocalMaster } from "effect-determined/testing"
-import { hashPassword } from "../../src/testing/internal/routes/auth.js"
+import { hashPassword } from "../../src/testing/internal/domain/users.js"
 import { call, singleConfig } from "./helpers.js"
 
 const setup = (options: LocalMaster.Options = {}) =>

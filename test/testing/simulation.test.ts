@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule, TestClock } from "effect"
 import { LocalMaster } from "effect-determined/testing"
-import { makeCurve } from "../../src/testing/internal/curves.js"
+import { makeCurve } from "../../src/testing/internal/drivers/curves.js"
 import type { Master } from "./helpers.js"
 import { call, config, gridConfig, lines, singleConfig, withClock } from "./helpers.js"
 

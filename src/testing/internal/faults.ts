@@ -19,7 +19,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
-import { Rng } from "./rng.js"
+import { Rng } from "./domain/rng.js"
 import { Code, unaryErrorBody, unauthenticated, WireError } from "./wire.js"
 
 /**

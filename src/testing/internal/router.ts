@@ -18,14 +18,17 @@
  * 4. Render records with views.ts so wire rules (int64 strings, enum names, defaults) stay in one place, and add
  *    the endpoint to the contract walk in test/testing/contract.test.ts.
  *
- * New state goes in store.ts (`World`); new simulated behaviour goes in simulation.ts, driven from `advance`.
+ * Domain errors (domain/errors.ts) thrown by the store or the domain modules are mapped here by wire.ts's
+ * `toWireError`. New state goes in domain/store.ts (`World`); new behaviour in the domain module it belongs to
+ * (docs/LOCAL-MASTER.md draws the layers); a new way of training goes in drivers/ as a `TrialDriver`.
  *
  * @internal
  */
 import type * as Stream from "effect/Stream"
 import type { EndpointSpec } from "./contract.js"
 import { endpoints } from "./contract.js"
-import type { User, World } from "./store.js"
+import { isDomainError } from "./domain/errors.js"
+import type { User, World } from "./domain/store.js"
 import type { Reply } from "./wire.js"
 import {
   Body,
@@ -35,6 +38,7 @@ import {
   Query,
   streamErrorBody,
   stringify,
+  toWireError,
   unaryErrorBody,
   unauthenticated,
   unimplemented,
@@ -248,6 +252,7 @@ export const route = (
     }
   } catch (e) {
     if (e instanceof WireError) return errorOutcome(e, spec.streaming)
+    if (isDomainError(e)) return errorOutcome(toWireError(e), spec.streaming)
     const message = e instanceof Error ? e.message : String(e)
     return errorOutcome(new WireError(Code.Internal, message), spec.streaming)
   }

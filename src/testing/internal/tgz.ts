@@ -6,8 +6,8 @@
  */
 import { gzipSync } from "node:zlib"
 import { Header } from "tar"
-import type { JsonObject } from "./expconf.js"
-import type { ModelFile } from "./store.js"
+import type { ModelFile } from "./domain/store.js"
+import type { JsonObject } from "./json.js"
 import { timestamp } from "./wire.js"
 
 /** @internal */

@@ -10,10 +10,11 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "./expconf.js"
-import { recomputeTrialMetrics, reportMetrics, summaryKey, updateSummary } from "./simulation.js"
-import type { Experiment, MetricRow, Trial, TrialState, World } from "./store.js"
-import { internal, invalidArgument, notFound, WireError, wireNumber } from "./wire.js"
+import { recomputeTrialMetrics, reportMetrics, summaryKey, updateSummary } from "./domain/reporting.js"
+import type { Experiment, MetricRow, Trial, TrialState, World } from "./domain/store.js"
+import type { Json, JsonObject } from "./json.js"
+import { wireNumber } from "./json.js"
+import { internal, invalidArgument, notFound, WireError } from "./wire.js"
 
 /** A running unmanaged trial without PatchTrial/StartTrial for this long becomes ERROR (core-api.md §5.2). */
 export const LOST_TRIAL_AFTER_MS = 5 * 60 * 1000

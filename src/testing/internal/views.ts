@@ -4,8 +4,6 @@
  *
  * @internal
  */
-import type { JsonObject } from "./expconf.js"
-import { experimentWireState, trialWireState, wallClockSeconds } from "./simulation.js"
 import type {
   Checkpoint,
   Experiment,
@@ -18,8 +16,11 @@ import type {
   User,
   Workspace,
   World
-} from "./store.js"
-import { isTerminalExperiment } from "./store.js"
+} from "./domain/store.js"
+import { isTerminalExperiment } from "./domain/store.js"
+import { experimentWireState, trialWireState, wallClockSeconds } from "./domain/trials.js"
+import { agentUserGroupOf } from "./domain/users.js"
+import type { JsonObject } from "./json.js"
 import {
   externalExperimentId,
   externalTrialId,
@@ -28,7 +29,6 @@ import {
   storageIdOf,
   unmanagedBestTrial
 } from "./unmanaged.js"
-import { agentUserGroupOf } from "./users.js"
 import { timestamp, timestampMillis } from "./wire.js"
 
 /** @internal */

@@ -3,15 +3,16 @@
  * timestamps, query-string and body decoding, and the two pagination styles of the real master
  * (see shared/docs/determined-api.md §2, §3, §6).
  *
- * Handlers are plain synchronous functions: they throw a {@link WireError} to answer with an error, and return a
- * {@link Reply}. This keeps the hot paths (listing 20,000 experiments, streaming 1,000,000 metric reports) free
+ * Handlers are plain synchronous functions: they throw a {@link WireError} (or let a domain error through, which
+ * {@link toWireError} maps) to answer with an error, and return a {@link Reply}. This keeps the hot paths (listing 20,000 experiments, streaming 1,000,000 metric reports) free
  * of per-item Effect overhead; the Effect boundary is `LocalMaster.handle`.
  *
  * @internal
  */
 import type * as Stream from "effect/Stream"
 import { enums } from "./contract.js"
-import type { User } from "./store.js"
+import type { DomainError } from "./domain/errors.js"
+import type { User } from "./domain/store.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // gRPC codes and errors
@@ -94,6 +95,26 @@ export class WireError extends Error {
   }
 }
 
+/**
+ * The real master's answer to a domain error: `NotFound` → NotFound (404), `InvalidArgument` (400),
+ * `FailedPrecondition` (400), and `Rejected`, a plain Go error there, → Unknown, which Determined's error handler
+ * rewrites to Internal (500) on unary routes.
+ *
+ * @internal
+ */
+export const toWireError = (e: DomainError): WireError => {
+  switch (e._tag) {
+    case "NotFound":
+      return new WireError(Code.NotFound, e.message)
+    case "InvalidArgument":
+      return new WireError(Code.InvalidArgument, e.message)
+    case "FailedPrecondition":
+      return new WireError(Code.FailedPrecondition, e.message)
+    case "Rejected":
+      return new WireError(Code.Unknown, e.message)
+  }
+}
+
 /** @internal */
 export const invalidArgument = (message: string) => new WireError(Code.InvalidArgument, message)
 /** @internal */
@@ -169,10 +190,6 @@ export const encode = (s: string): Uint8Array => encoder.encode(s)
  */
 export const stringify = (value: unknown, pretty: boolean): string =>
   pretty ? JSON.stringify(value, null, 4) : JSON.stringify(value)
-
-/** A non-finite double as jsonpb writes it. @internal */
-export const wireNumber = (n: number): number | string =>
-  Number.isFinite(n) ? n : Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Time

@@ -3,26 +3,11 @@
  *
  * @internal
  */
-import { createHash } from "node:crypto"
+import type { User } from "../domain/store.js"
+import { openSession, passwordMatches } from "../domain/users.js"
 import type { Routes } from "../router.js"
-import type { User, World } from "../store.js"
-import { passwordMatches } from "../users.js"
 import { paginationJson, userJson } from "../views.js"
 import { compareBy, invalidArgument, json, paginate, permissionDenied, unauthenticated, WireError } from "../wire.js"
-
-const SALT = "GubPEmmotfiK9TMD6Zdw"
-
-/** The client-side password hash of the Python SDK; an empty password stays "". @internal */
-export const hashPassword = (password: string): string =>
-  password === "" ? "" : createHash("sha512").update(SALT + password).digest("hex")
-
-/** Opens a session for a user and returns its token. @internal */
-export const openSession = (world: World, user: User): string => {
-  const token = `v2.public.${Buffer.from(world.rng.hex(96), "hex").toString("base64url")}`
-  world.sessions.set(token, user.id)
-  user.lastAuthAt = world.now
-  return token
-}
 
 const callerOf = (user: User | undefined): User => {
   if (user === undefined) throw unauthenticated("token missing")

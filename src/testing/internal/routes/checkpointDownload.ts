@@ -11,9 +11,9 @@
  */
 import { gzipSync } from "node:zlib"
 import { Header } from "tar"
+import type { World } from "../domain/store.js"
 import type { Outcome } from "../router.js"
 import { optionalCaller } from "../router.js"
-import type { World } from "../store.js"
 
 /** An error answer of an echo (non-gRPC) route: `{"message": ...}`. @internal */
 export const echoError = (status: number, message: string): Outcome => ({

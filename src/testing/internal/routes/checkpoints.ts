@@ -3,8 +3,8 @@
  *
  * @internal
  */
+import type { Checkpoint, World } from "../domain/store.js"
 import type { Routes } from "../router.js"
-import type { Checkpoint, World } from "../store.js"
 import { checkpointJson } from "../views.js"
 import { internal, invalidArgument, json, notFound } from "../wire.js"
 

@@ -4,23 +4,18 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "../expconf.js"
-import { completeConfig, isObject, parseConfigText, petName } from "../expconf.js"
-import { Rng } from "../rng.js"
+import { garbageCollect } from "../domain/checkpoints.js"
+import { DELETE_DELAY } from "../domain/constants.js"
+import { completeConfig, parseConfigText, petName } from "../domain/expconf.js"
+import { activateExperiment, pauseExperiment, stopExperiment } from "../domain/lifecycle.js"
+import { Rng } from "../domain/rng.js"
+import { makeSearcher, startSearch, timingOf } from "../domain/searchers.js"
+import type { Checkpoint, Experiment, ModelFile, Trial, User, World } from "../domain/store.js"
+import { isTerminalExperiment } from "../domain/store.js"
+import { experimentWireState } from "../domain/trials.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
 import type { Routes } from "../router.js"
-import {
-  activateExperiment,
-  DELETE_DELAY,
-  experimentWireState,
-  garbageCollect,
-  makeSearcher,
-  pauseExperiment,
-  startSearch,
-  stopExperiment,
-  timingOf
-} from "../simulation.js"
-import type { Checkpoint, Experiment, ModelFile, Trial, User, World } from "../store.js"
-import { isTerminalExperiment } from "../store.js"
 import { buildTgz, fileTree } from "../tgz.js"
 import { checkpointJson, experimentJson, jobSummaryJson, paginationJson, trialJson } from "../views.js"
 import type { Body, Query } from "../wire.js"

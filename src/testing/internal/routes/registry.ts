@@ -3,9 +3,9 @@
  *
  * @internal
  */
-import type { JsonObject } from "../expconf.js"
+import type { Model, ModelVersion, World } from "../domain/store.js"
+import type { JsonObject } from "../json.js"
 import type { Routes } from "../router.js"
-import type { Model, ModelVersion, World } from "../store.js"
 import { modelJson, modelVersionJson, paginationJson } from "../views.js"
 import type { Body } from "../wire.js"
 import {

@@ -7,9 +7,9 @@
  *
  * @internal
  */
-import type { JsonObject } from "../expconf.js"
+import type { World } from "../domain/store.js"
+import type { JsonObject } from "../json.js"
 import type { RouteContext, Routes } from "../router.js"
-import type { World } from "../store.js"
 import { paginationJson, resourcePoolJson } from "../views.js"
 import { internal, json, pageInfo, paginate } from "../wire.js"
 

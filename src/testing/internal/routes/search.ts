@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import type { JsonObject } from "../expconf.js"
+import type { Experiment, Trial, World } from "../domain/store.js"
+import type { JsonObject } from "../json.js"
 import type { Routes } from "../router.js"
 import { experimentTableColumns, metricRanges, runTableColumns } from "../search/columns.js"
 import type { Plan } from "../search/filter.js"
@@ -14,7 +15,6 @@ import type { JoinedRow } from "../search/rows.js"
 import { Relations, runMetadataOf } from "../search/rows.js"
 import { compileSort } from "../search/sort.js"
 import { pgError } from "../search/sql.js"
-import type { Experiment, Trial, World } from "../store.js"
 import { experimentJson, paginationJson, trialJson } from "../views.js"
 import type { Body } from "../wire.js"
 import { json, pageInfo, timestamp } from "../wire.js"

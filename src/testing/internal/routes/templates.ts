@@ -7,9 +7,9 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "../expconf.js"
+import type { World } from "../domain/store.js"
+import type { Json, JsonObject } from "../json.js"
 import type { Routes } from "../router.js"
-import type { World } from "../store.js"
 import { paginationJson } from "../views.js"
 import type { Page } from "../wire.js"
 import { Code, internal, invalidArgument, json, notFound, pageInfo, WireError } from "../wire.js"

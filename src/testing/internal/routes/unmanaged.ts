@@ -6,11 +6,12 @@
  *
  * @internal
  */
-import type { JsonObject } from "../expconf.js"
-import { completeConfig, parseConfigText } from "../expconf.js"
+import { completeConfig, parseConfigText } from "../domain/expconf.js"
+import { logTask } from "../domain/logs.js"
+import type { Checkpoint, Trial, World } from "../domain/store.js"
+import { createTrial } from "../domain/trials.js"
+import type { JsonObject } from "../json.js"
 import type { Handler, Outcome, RouteContext, Routes } from "../router.js"
-import { createTrial, logTask } from "../simulation.js"
-import type { Checkpoint, Trial, World } from "../store.js"
 import {
   deriveExperimentState,
   experimentByExternalId,

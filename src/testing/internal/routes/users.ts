@@ -6,10 +6,10 @@
  *
  * @internal
  */
-import type { JsonObject } from "../expconf.js"
+import type { User } from "../domain/store.js"
+import { setAgentUserGroup, setPassword } from "../domain/users.js"
+import type { JsonObject } from "../json.js"
 import type { Routes } from "../router.js"
-import type { User } from "../store.js"
-import { setAgentUserGroup, setPassword } from "../users.js"
 import { userJson } from "../views.js"
 import { Code, internal, invalidArgument, json, permissionDenied, requireUser, WireError } from "../wire.js"
 

@@ -3,10 +3,10 @@
  *
  * @internal
  */
-import type { JsonObject } from "../expconf.js"
+import { DELETE_DELAY } from "../domain/constants.js"
+import type { Project, Workspace, World } from "../domain/store.js"
+import type { JsonObject } from "../json.js"
 import type { Routes } from "../router.js"
-import { DELETE_DELAY } from "../simulation.js"
-import type { Project, Workspace, World } from "../store.js"
 import { paginationJson, projectJson, workspaceJson } from "../views.js"
 import {
   alreadyExists,

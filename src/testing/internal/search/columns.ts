@@ -5,9 +5,10 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "../expconf.js"
-import { forEachHp, isObject } from "../expconf.js"
-import type { Experiment, Trial, World } from "../store.js"
+import { forEachHp } from "../domain/expconf.js"
+import type { Experiment, Trial, World } from "../domain/store.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
 import type { Relations } from "./rows.js"
 import { metadataRows, runMetadataOf, trialSearcherValue } from "./rows.js"
 

@@ -8,8 +8,8 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "../expconf.js"
-import { isObject } from "../expconf.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
 import { internal } from "../wire.js"
 import type { HparamRow, JoinedRow, MetadataRow } from "./rows.js"
 import type { CompareOp, SqlType, SqlValue, Truth } from "./sql.js"

@@ -6,9 +6,9 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "../expconf.js"
-import { isObject } from "../expconf.js"
-import type { Experiment, Trial, World } from "../store.js"
+import type { Experiment, Trial, World } from "../domain/store.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
 import { checkpointSize } from "../views.js"
 
 /** One `run_hparams` row. @internal */

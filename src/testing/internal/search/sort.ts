@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import type { Json, JsonObject } from "../expconf.js"
-import { isObject } from "../expconf.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
 import { invalidArgument } from "../wire.js"
 import type { Endpoint } from "./filter.js"
 import { metricText } from "./filter.js"

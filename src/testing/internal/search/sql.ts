@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import type { Json } from "../expconf.js"
+import type { Json } from "../json.js"
 import { internal, WireError } from "../wire.js"
 
 /** SQL types a filter expression can have. @internal */

@@ -6,16 +6,11 @@
  * @internal
  */
 import * as YAML from "yaml"
-import { internal } from "./wire.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
+import { Rejected } from "./errors.js"
 
-/** @internal */
-export type Json = null | boolean | number | string | Array<Json> | { [k: string]: Json }
-/** @internal */
-export type JsonObject = { [k: string]: Json }
-
-const invalid = (msg: string) => internal(`invalid experiment configuration: ${msg}`)
-
-const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v)
+const invalid = (msg: string) => new Rejected({ message: `invalid experiment configuration: ${msg}` })
 
 /** Recursively sorts object keys (the master returns the config with keys in alphabetical order). @internal */
 export const sortKeys = (v: Json): Json => {
@@ -351,6 +346,3 @@ export const periodInBatches = (v: Json | undefined, batchesPerEpoch: number, gl
 
 /** Visits hyperparameter definitions in sorted name order (nested groups flattened as `a.b`). @internal */
 export const forEachHp = eachHp
-
-/** @internal */
-export { isObject }

@@ -3,13 +3,13 @@
  * inside one request (the Effect fiber running `handle`), so no locking is needed.
  *
  * To add a new kind of record: add its interface here, a `Map` on {@link World}, an id counter if it has serial
- * ids, and a renderer in views.ts.
+ * ids, and a renderer in views.ts. Lookups throw the domain's {@link NotFound}, never a wire error.
  *
  * @internal
  */
-import type { Json, JsonObject } from "./expconf.js"
+import type { Json, JsonObject } from "../json.js"
+import { NotFound, notFound } from "./errors.js"
 import { Rng } from "./rng.js"
-import { notFound, WireError } from "./wire.js"
 
 /** @internal */
 export interface User {
@@ -478,7 +478,7 @@ export class World {
     } else {
       for (const m of this.models.values()) if (m.name === nameOrId) return m
     }
-    throw new WireError(5, `model "${nameOrId}" not found`)
+    throw new NotFound({ message: `model "${nameOrId}" not found` })
   }
 
   userByName(username: string): User | undefined {

@@ -1,12 +1,27 @@
 /**
- * User state that the store's `User` record does not hold: the agent user group and the stored secret (the
- * client-side hash the master bcrypts; a user created with `isHashed: true` has no known plain password).
+ * Users beyond the store's `User` record: sessions, the client-side password hash, the agent user group and the
+ * stored secret (the client-side hash the master bcrypts; a user created with `isHashed: true` has no known plain
+ * password).
  *
  * @internal
  */
-import type { JsonObject } from "./expconf.js"
-import { hashPassword } from "./routes/auth.js"
-import type { User } from "./store.js"
+import { createHash } from "node:crypto"
+import type { JsonObject } from "../json.js"
+import type { User, World } from "./store.js"
+
+const SALT = "GubPEmmotfiK9TMD6Zdw"
+
+/** The client-side password hash of the Python SDK; an empty password stays "". @internal */
+export const hashPassword = (password: string): string =>
+  password === "" ? "" : createHash("sha512").update(SALT + password).digest("hex")
+
+/** Opens a session for a user and returns its token. @internal */
+export const openSession = (world: World, user: User): string => {
+  const token = `v2.public.${Buffer.from(world.rng.hex(96), "hex").toString("base64url")}`
+  world.sessions.set(token, user.id)
+  user.lastAuthAt = world.now
+  return token
+}
 
 const groups = new WeakMap<User, JsonObject>()
 const hashes = new WeakMap<User, string>()

@@ -23,7 +23,7 @@
  *
  * @internal
  */
-import { hashUnit } from "./rng.js"
+import { hashUnit } from "../domain/rng.js"
 
 /** @internal */
 export interface Curve {

@@ -31,23 +31,19 @@
  * Before each step the no-op model logs `executing {…}` at INFO, as upstream does. A new run that reports a step
  * an older run already passed archives the older run's rows beyond it (master-behaviour.md §1.3).
  *
- * State lives here, in a WeakMap keyed by trial: the store's records are untouched.
+ * State lives here, in a WeakMap keyed by trial: the store's records are untouched. This is one of the two
+ * {@link TrialDriver}s (the other is the simulated curve, curve.ts).
  *
  * @internal
  */
-import type { Json, JsonObject } from "./expconf.js"
-import {
-  failTrial,
-  finishTrial,
-  logMaster,
-  logTask,
-  pid,
-  pyRepr,
-  recomputeTrialMetrics,
-  reportMetrics,
-  writeCheckpoint
-} from "./simulation.js"
-import type { Experiment, Trial, World } from "./store.js"
+import { writeCheckpoint } from "../domain/checkpoints.js"
+import { exitedZero, failTrial } from "../domain/lifecycle.js"
+import { logTask, pid, pyRepr } from "../domain/logs.js"
+import { recomputeTrialMetrics, reportMetrics } from "../domain/reporting.js"
+import type { Experiment, Trial, World } from "../domain/store.js"
+import type { Json, JsonObject } from "../json.js"
+import { isObject } from "../json.js"
+import type { TrialDriver } from "./driver.js"
 
 /** One parsed step. @internal */
 export type Action =
@@ -73,8 +69,6 @@ interface ScriptState {
   /** checkpoint uuid → index of the checkpoint action that wrote it */
   readonly checkpointAction: Map<string, number>
 }
-
-const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v)
 
 const parsed = new WeakMap<Trial, ReadonlyArray<Action> | null>()
 const states = new WeakMap<Trial, ScriptState>()
@@ -215,8 +209,8 @@ const stateOf = (world: World, trial: Trial): ScriptState => {
   return s
 }
 
-/** When the running script's next step is due. @internal */
-export const nextScriptEvent = (world: World, trial: Trial): number => stateOf(world, trial).dueAt
+/** When the running script's next step is due. */
+const nextScriptEvent = (world: World, trial: Trial): number => stateOf(world, trial).dueAt
 
 /** Archives older runs' rows beyond a new report (rollback, master-behaviour.md §1.3). */
 const rollback = (world: World, trial: Trial, group: string, steps: number): void => {
@@ -246,14 +240,7 @@ const logPython = (world: World, trial: Trial, at: number, level: number, text: 
 
 const exitProcess = (world: World, exp: Experiment, trial: Trial, code: number, at: number): void => {
   if (code === 0) {
-    logMaster(world, trial, at, "resources exited successfully with a zero exit code")
-    logMaster(
-      world,
-      trial,
-      at,
-      `Trial ${trial.id} (Experiment ${exp.id}) was terminated: allocation stopped early after all resources exited: resources exited successfully with a zero exit code`
-    )
-    finishTrial(world, exp, trial, "COMPLETED", at)
+    exitedZero(world, exp, trial, at)
     return
   }
   failTrial(
@@ -264,8 +251,8 @@ const exitProcess = (world: World, exp: Experiment, trial: Trial, code: number, 
   )
 }
 
-/** Runs the next step of a RUNNING scripted trial. @internal */
-export const stepScript = (world: World, exp: Experiment, trial: Trial, at: number): void => {
+/** Runs the next step of a RUNNING scripted trial. */
+const stepScript = (world: World, exp: Experiment, trial: Trial, at: number): void => {
   const s = stateOf(world, trial)
   const action = s.actions[s.cursor]
   if (action === undefined) {
@@ -316,4 +303,10 @@ export const stepScript = (world: World, exp: Experiment, trial: Trial, at: numb
       exitProcess(world, exp, trial, 1, at)
       return
   }
+}
+
+/** The driver of a scripted trial. @internal */
+export const scriptDriver: TrialDriver = {
+  nextEventAt: (world, _exp, trial) => nextScriptEvent(world, trial),
+  step: stepScript
 }

@@ -4,10 +4,15 @@
  *
  * @internal
  */
-import { completeConfig, type JsonObject, parseConfigText } from "./expconf.js"
+import type { JsonObject } from "../json.js"
+import { writeCheckpoint } from "./checkpoints.js"
+import { completeConfig, parseConfigText } from "./expconf.js"
+import { seedLogs } from "./logs.js"
+import { reportMetrics } from "./reporting.js"
 import { Rng } from "./rng.js"
-import { createTrial, makeSearcher, reportMetrics, seedLogs, timingOf, writeCheckpoint } from "./simulation.js"
+import { makeSearcher, timingOf } from "./searchers.js"
 import type { Experiment, World } from "./store.js"
+import { createTrial } from "./trials.js"
 
 const SEED_CONFIG = `
 name: seeded
