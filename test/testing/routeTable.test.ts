@@ -2,19 +2,21 @@
  * The route table (src/testing/internal/contract.ts) is generated from the contract by scripts/contract-table.ts
  * (`npm run generate:contract`). Here: the generator's rules on a small contract, that every route handler is
  * named in the table (both run everywhere), and that the committed table is what the generator makes of
- * ../shared/contract/determined-api.json (only where ../shared exists: a plain clone, as CI's, has no contract).
+ * ../shared/contract/determined-api.json (or $DETERMINED_CONTRACT) where it exists: a plain clone, as CI's, has no
+ * contract.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import type { ContractInput } from "../../scripts/contract-table.js"
-import { defaultContractPath, renderTable, tableFromContract } from "../../scripts/contract-table.js"
+import { renderTable, tableFromContract } from "../../scripts/contract-table.js"
 import { endpoints, enums } from "../../src/testing/internal/contract.js"
 import { routes } from "../../src/testing/internal/routes/index.js"
+import { contractPath } from "../utils/contract.js"
 
-const hasContract = fs.existsSync(defaultContractPath)
+const hasContract = fs.existsSync(contractPath)
 if (!hasContract) {
   console.warn(
-    `route table vs contract skipped: ${defaultContractPath} not found (../shared is not part of a plain clone)`
+    `route table vs contract skipped: ${contractPath} not found (../shared is not part of a plain clone)`
   )
 }
 
@@ -76,7 +78,7 @@ describe("route table", () => {
   it.skipIf(!hasContract)(
     "the committed table is the generator's output for ../shared/contract/determined-api.json",
     () => {
-      const contract = JSON.parse(fs.readFileSync(defaultContractPath, "utf8")) as ContractInput
+      const contract = JSON.parse(fs.readFileSync(contractPath, "utf8")) as ContractInput
       const table = tableFromContract(contract)
       assert.deepStrictEqual(
         endpoints.map((e) => ({ ...e })),

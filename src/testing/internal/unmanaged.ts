@@ -10,11 +10,12 @@
  *
  * @internal
  */
+import { isDomainError } from "./domain/errors.js"
 import { recomputeTrialMetrics, reportMetrics, summaryKey, updateSummary } from "./domain/reporting.js"
 import type { Experiment, MetricRow, Trial, TrialState, World } from "./domain/store.js"
 import type { Json, JsonObject } from "./json.js"
 import { wireNumber } from "./json.js"
-import { internal, invalidArgument, notFound, WireError } from "./wire.js"
+import { internal, invalidArgument, notFound, toWireError, WireError } from "./wire.js"
 
 /** A running unmanaged trial without PatchTrial/StartTrial for this long becomes ERROR (core-api.md §5.2). */
 export const LOST_TRIAL_AFTER_MS = 5 * 60 * 1000
@@ -478,7 +479,8 @@ export const rethrowAs = (prefix: string, f: () => void): void => {
   try {
     f()
   } catch (e) {
-    if (e instanceof WireError) throw new WireError(e.code, `${prefix}${e.message}`, e.gateway)
+    const w = e instanceof WireError ? e : isDomainError(e) ? toWireError(e) : undefined
+    if (w !== undefined) throw new WireError(w.code, `${prefix}${w.message}`, w.gateway)
     throw e
   }
 }
