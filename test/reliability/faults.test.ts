@@ -191,15 +191,36 @@ describe("fault plan: injected faults", () => {
         })
     ))
 
-  it.effect("expired tokens: the SDK logs in again and replays", () =>
-    withMaster({ rules: [{ path: "/api/v1/**", expireTokenEvery: 3 }] }, (clock, master) =>
-      Effect.gen(function*() {
-        for (let i = 0; i < 10; i++) yield* clock.run(Workspace.list())
-        const stats = yield* master.faultStats
-        assert.isAbove(stats.expiredToken, 2)
-        const logins = yield* paths(master, "POST", "/api/v1/auth/login")
-        assert.strictEqual(logins, 1 + stats.expiredToken)
-      })))
+  it.effect("tokens expire after N uses of that token: the SDK logs in again and replays", () =>
+    withMaster(
+      { rules: [{ path: "/api/v1/**", expireToken: { afterUses: 3 } }] },
+      (clock, master) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 10; i++) yield* clock.run(Workspace.list())
+          const stats = yield* master.faultStats
+          // each token serves 3 lists; the 4th, 7th and 10th meet an expired token and are replayed with a new one
+          assert.strictEqual(stats.expiredToken, 3)
+          const logins = yield* paths(master, "POST", "/api/v1/auth/login")
+          assert.strictEqual(logins, 1 + stats.expiredToken)
+        })
+    ))
+
+  it.effect("tokens expire by age on the Clock: 20 concurrent calls on an old token share one re-login", () =>
+    withMaster(
+      { rules: [{ path: "/api/v1/**", expireToken: { afterMillis: 60_000 } }] },
+      (clock, master) =>
+        Effect.gen(function*() {
+          yield* clock.run(Workspace.list())
+          yield* clock.advanceTo(61_000)
+          yield* clock.run(Effect.all(Array.from({ length: 20 }, () => Workspace.list()), { concurrency: "unbounded" }))
+          const stats = yield* master.faultStats
+          assert.strictEqual(stats.expiredToken, 20, "every call on the old token, none on the new one")
+          assert.strictEqual(yield* paths(master, "POST", "/api/v1/auth/login"), 2)
+          // the new token is as good as new: a minute of calls on it meets no expiry
+          yield* clock.run(Workspace.list())
+          assert.strictEqual((yield* master.faultStats).expiredToken, 20)
+        })
+    ))
 
   it.effect("an HTML page instead of JSON is a 502 (retried), or with htmlStatus 200 a DecodeError", () =>
     withMaster(

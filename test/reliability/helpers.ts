@@ -15,7 +15,7 @@ import * as vm from "node:vm"
  * - every route, creates and logins included: 429 bursts of 3 with `Retry-After: 1` (1 % of requests start one),
  *   and connections refused 1 % of the time (never sent, so even creates are retried);
  * - log streams are cut in the middle of a line every 200 to 400 lines;
- * - every 97th authenticated request answers 401 (the session expired);
+ * - tokens expire a minute after their first use (on the Clock): the next request with one answers 401;
  * - 30 % of requests are 5 to 250 ms slower (on the Effect Clock).
  */
 export const chaosPlan: LocalMaster.FaultPlan = {
@@ -37,7 +37,7 @@ export const chaosPlan: LocalMaster.FaultPlan = {
     },
     { path: "/api/v1/**", refuse: 0.01, rateLimit: { probability: 0.01, burst: 3, retryAfterSeconds: 1 } },
     { method: "GET", path: "/api/v1/trials/*/logs", cutAfterLines: [200, 400] },
-    { path: "/api/v1/**", expireTokenEvery: 97 },
+    { path: "/api/v1/**", expireToken: { afterMillis: 60_000 } },
     { path: "/api/v1/**", latency: { probability: 0.3, millis: [5, 250] } }
   ]
 }

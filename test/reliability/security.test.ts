@@ -136,7 +136,7 @@ const masterOptions: LocalMaster.Options = {
   faults: {
     seed: 9,
     rules: [
-      { path: "/api/v1/**", expireTokenEvery: 4 },
+      { path: "/api/v1/**", expireToken: { afterUses: 4 } },
       { method: "GET", path: "/api/v1/**", status: { "503": 0.1 }, html: 0.05, dropBefore: 0.05 },
       { method: "GET", path: "/api/v1/trials/*/logs", cutAfterLines: [3, 10] }
     ]

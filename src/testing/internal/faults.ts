@@ -16,6 +16,7 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
@@ -85,8 +86,17 @@ export interface FaultRule {
   readonly cutAfterLines?: number | readonly [number, number] | undefined
   /** Probability that a matching streaming response is cut. Default 1. */
   readonly cutProbability?: number | undefined
-  /** Every N-th matching request carrying a token answers 401 (an expired token), before the server. */
-  readonly expireTokenEvery?: number | undefined
+  /**
+   * Tokens expire as a real master's sessions do, each by its own age or use: a matching request whose token has
+   * been used `afterUses` times already (by matching requests), or was first seen more than `afterMillis` ago on
+   * the `Clock`, answers 401 (the session expired), before the server; once expired, a token stays expired. A
+   * token fresh from a login is never rejected on its first use (`afterUses` ≥ 1), so the SDK's one re-login
+   * and replay gets through.
+   */
+  readonly expireToken?: {
+    readonly afterUses?: number | undefined
+    readonly afterMillis?: number | undefined
+  } | undefined
 }
 
 /**
@@ -176,7 +186,10 @@ const FaultRuleSchema = Schema.Struct({
   htmlStatus: Schema.optional(Schema.Int.pipe(Schema.between(100, 599))),
   cutAfterLines: Schema.optional(Range),
   cutProbability: Schema.optional(Probability),
-  expireTokenEvery: Schema.optional(Schema.Int.pipe(Schema.positive()))
+  expireToken: Schema.optional(Schema.Struct({
+    afterUses: Schema.optional(Schema.Int.pipe(Schema.positive())),
+    afterMillis: Schema.optional(Schema.Number.pipe(Schema.positive()))
+  }))
 })
 
 const FaultPlanSchema = Schema.Struct({
@@ -256,8 +269,8 @@ interface CompiledRule {
   readonly methods: ReadonlySet<string> | undefined
   /** requests of a 429 burst still to answer */
   burstLeft: number
-  /** matching requests that carried a token */
-  authenticated: number
+  /** per token (the Authorization header) seen by this rule: matching uses so far and when it was first seen */
+  readonly tokens: Map<string, { uses: number; readonly firstSeen: number; expired: boolean }>
 }
 
 const compile = (rule: FaultRule): CompiledRule => ({
@@ -267,7 +280,7 @@ const compile = (rule: FaultRule): CompiledRule => ({
     ? undefined
     : new Set((typeof rule.method === "string" ? [rule.method] : rule.method).map((m) => m.toUpperCase())),
   burstLeft: 0,
-  authenticated: 0
+  tokens: new Map()
 })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -440,10 +453,31 @@ export const applyPlan = (
   const draw = (range: number | readonly [number, number]) =>
     typeof range === "number" ? range : Math.round(range[0] + (range[1] - range[0]) * rng.next())
 
+  /** Is `token` expired by `policy` (counting this use)? */
+  const tokenExpired = (
+    c: CompiledRule,
+    policy: NonNullable<FaultRule["expireToken"]>,
+    token: string,
+    now: number
+  ): boolean => {
+    let seen = c.tokens.get(token)
+    if (seen === undefined) {
+      seen = { uses: 0, firstSeen: now, expired: false }
+      c.tokens.set(token, seen)
+    }
+    if (!seen.expired) {
+      seen.expired = (policy.afterUses !== undefined && seen.uses >= policy.afterUses) ||
+        (policy.afterMillis !== undefined && now - seen.firstSeen > policy.afterMillis)
+    }
+    seen.uses++
+    return seen.expired
+  }
+
   /** A fault that answers before the server, or undefined. Also returns the latency to add first. */
   const before = (
     matching: ReadonlyArray<CompiledRule>,
-    request: Request
+    request: Request,
+    now: number
   ): { readonly latency: number; readonly answer: Response | undefined } => {
     let latency = 0
     for (const c of matching) {
@@ -456,7 +490,7 @@ export const applyPlan = (
         }
       }
     }
-    const hasToken = request.headers.has("authorization")
+    const token = request.headers.get("authorization")
     for (const c of matching) {
       const r = c.rule
       if (chance(r.refuse)) {
@@ -467,7 +501,7 @@ export const applyPlan = (
         count("dropBefore")
         return { latency, answer: failedConnection("dropped") }
       }
-      if (r.expireTokenEvery !== undefined && hasToken && ++c.authenticated % r.expireTokenEvery === 0) {
+      if (r.expireToken !== undefined && token !== null && tokenExpired(c, r.expireToken, token, now)) {
         count("expiredToken")
         return {
           latency,
@@ -568,13 +602,15 @@ export const applyPlan = (
         [] :
         rules.filter((c) => c.path.test(url.pathname) && (c.methods === undefined || c.methods.has(method)))
       if (matching.length === 0) return Effect.flatMap(handle(request), (response) => after([], response))
-      const { answer, latency } = before(matching, request)
-      const delay = latency > 0 ? Effect.sleep(latency) : Effect.void
-      if (answer !== undefined) return Effect.as(delay, answer)
-      return delay.pipe(
-        Effect.zipRight(handle(request)),
-        Effect.flatMap((response) => after(matching, response))
-      )
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const { answer, latency } = before(matching, request, now)
+        const delay = latency > 0 ? Effect.sleep(latency) : Effect.void
+        if (answer !== undefined) return Effect.as(delay, answer)
+        return delay.pipe(
+          Effect.zipRight(handle(request)),
+          Effect.flatMap((response) => after(matching, response))
+        )
+      })
     })
 
   return {
