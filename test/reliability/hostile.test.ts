@@ -6,6 +6,7 @@
  * Real time is used (the servers are real), but no test asserts a duration: each outcome is the same however
  * slow the machine is (a trickle that never ends is a `Timeout` whether it fires before or after the headers).
  */
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Exit, Layer, Schema, Stream } from "effect"
 import { Checkpoint, Determined, DeterminedHttp, Experiment, RetryPolicy, Trial } from "effect-determined"
@@ -18,7 +19,8 @@ import { answerJson, hostileServer } from "../utils/hostileServer.js"
 const patient = RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 1, base: "10 millis", jitter: false }) })
 
 const sdk = (url: string, options: Determined.Options = {}) =>
-  Layer.merge(Determined.layer({ master: url, ...options }), patient).pipe(Layer.orDie)
+  // as an application: the SDK, its retry policy, and Node's platform services (downloads write to the disk)
+  Layer.mergeAll(Determined.layer({ master: url, ...options }), patient, NodeContext.layer).pipe(Layer.orDie)
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   assert.isTrue(Exit.isFailure(exit), "expected a failure")
