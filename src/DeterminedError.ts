@@ -457,3 +457,121 @@ export class CheckpointNotDownloadable
     }
   )
 {}
+
+// ---- the Core API (src/resources/Core.ts, docs/CORE-API.md) ---------------------------------------------------
+
+/**
+ * A Core API call was given something the master would refuse or the Python Core API rejects client-side: an
+ * empty metric group or one with `.`, a `null` metric value, a non-numeric `epoch`/`epochs`, a negative or
+ * fractional step, progress outside [0, 1], checkpoint metadata without `steps_completed`, an external trial id
+ * without an external experiment id, `workspace` without `project`. Nothing was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidReport extends Schema.TaggedError<InvalidReport>("effect-determined/InvalidReport")(
+  "InvalidReport",
+  {
+    /** The Core operation, e.g. `reportTrainingMetrics`. */
+    operation: Schema.String,
+    /** The offending field, e.g. `group`, `metrics.loss`, `progress`. */
+    field: Schema.String,
+    message: Schema.String
+  }
+) {}
+
+/**
+ * A metric report at a step and group that already holds a different value for one of its keys: the master
+ * refuses to overwrite (`overwriting existing metric keys is not supported`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MetricConflict extends Schema.TaggedError<MetricConflict>("effect-determined/MetricConflict")(
+  "MetricConflict",
+  {
+    trialId: Schema.Number,
+    group: Schema.String,
+    steps: Schema.Number,
+    /** The conflicting metric name. */
+    key: Schema.String,
+    message: Schema.String
+  }
+) {}
+
+/**
+ * The trial was started again by another process (same external ids): this run's reports carry a run id the
+ * master no longer accepts (`invalid run id, R (reported) != S (expected)`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StaleRun extends Schema.TaggedError<StaleRun>("effect-determined/StaleRun")("StaleRun", {
+  trialId: Schema.Number,
+  reported: Schema.Number,
+  expected: Schema.Number,
+  message: Schema.String
+}) {}
+
+/**
+ * A Core context was used after its scope closed (the trial already has its final state).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CoreClosed extends Schema.TaggedError<CoreClosed>("effect-determined/CoreClosed")("CoreClosed", {
+  trialId: Schema.Number,
+  operation: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * The checkpoint storage type has no driver: the SDK stores `shared_fs` and `directory` checkpoints; `s3`,
+ * `gcs`, `azure` (or any other type) need a driver added with `Core.layerStorageDrivers`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnsupportedStorage extends Schema.TaggedError<UnsupportedStorage>("effect-determined/UnsupportedStorage")(
+  "UnsupportedStorage",
+  {
+    /** The `type` of the checkpoint storage config, e.g. `s3`. */
+    storageType: Schema.String,
+    /** The types that have a driver. */
+    supported: Schema.Array(Schema.String),
+    message: Schema.String
+  }
+) {}
+
+/**
+ * Reading or writing checkpoint files in the storage failed (the local file system's error, as text).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CheckpointStorageError
+  extends Schema.TaggedError<CheckpointStorageError>("effect-determined/CheckpointStorageError")(
+    "CheckpointStorageError",
+    {
+      /** The checkpoint uuid, when the failure belongs to one. */
+      uuid: Schema.optional(Schema.String),
+      /** The local path involved. */
+      path: Schema.String,
+      message: Schema.String
+    }
+  )
+{}
+
+/**
+ * The experiment named by the external id (or the trial) is managed: the Core API reports only to unmanaged
+ * experiments (`trials can only be created on unmanaged experiments`, `only unmanaged trials are supported`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotUnmanaged extends Schema.TaggedError<NotUnmanaged>("effect-determined/NotUnmanaged")(
+  "NotUnmanaged",
+  {
+    message: Schema.String
+  }
+) {}

@@ -45,4 +45,5 @@ export * as ResourcePool from "./resources/ResourcePool.js"
 /** @since 0.1.0 */
 export * as Master from "./resources/Master.js"
 /** @since 0.1.0 */
+export * as Core from "./resources/Core.js"
 export * as Template from "./resources/Template.js"
