@@ -5,13 +5,17 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Logger, Option, Stream } from "effect"
 import { Core, Experiment, Metrics, Trial } from "effect-determined"
 import { LocalMaster, VirtualTime } from "effect-determined/testing"
 
 const local = <A, E>(effect: Effect.Effect<A, E, any>, options: LocalMaster.Options = {}) =>
-  (effect as Effect.Effect<A, E, never>).pipe(Effect.provide(LocalMaster.layer({ seed: 5, ...options })))
+  (effect as Effect.Effect<A, E, never>).pipe(
+    Effect.provide(NodeContext.layer),
+    Effect.provide(LocalMaster.layer({ seed: 5, ...options }))
+  )
 
 const tempStorage = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
