@@ -3,9 +3,9 @@
  * by how the scope ends, a resume by external ids, the lost-trial rule under TestClock, the retry rule under the
  * fault plan, storage, and the typed errors of the documented mistakes.
  */
+import { NodeContext } from "@effect/platform-node"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Logger, Option, Stream } from "effect"
 import { Core, Experiment, Metrics, Trial } from "effect-determined"
