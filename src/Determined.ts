@@ -3,7 +3,6 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -11,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InvalidConfiguration } from "./DeterminedError.js"
 import * as Log from "./internal/log.js"
-import * as NodeHttpClient from "./internal/nodeHttpClient.js"
+import * as Transport from "./internal/transport.js"
 import * as DeterminedConfig from "./services/DeterminedConfig.js"
 import * as DeterminedHttp from "./services/DeterminedHttp.js"
 import * as ResourceCache from "./services/ResourceCache.js"
@@ -36,9 +35,36 @@ export type Services =
  * @since 0.1.0
  * @category models
  */
-export interface Options extends DeterminedConfig.Options {
+export interface Options extends DeterminedConfig.Options, HttpClientOptions {
   /** Options of the in-memory cache, or `false` to disable caching. Default: bounded LRU, no expiry. */
   readonly cache?: ResourceCache.MemoryOptions | false | undefined
+}
+
+/**
+ * Which HTTP client the stack uses: `undici` is `NodeHttpClient.makeUndici` of `@effect/platform-node` (a peer
+ * dependency), `fetch` is `FetchHttpClient` of `@effect/platform`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HttpClientKind = "undici" | "fetch"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HttpClientOptions {
+  /**
+   * Default: `undici` on Node (about twice as fast per request as `fetch`: docs/BENCHMARKS.md), `fetch` on Bun,
+   * Deno and in browsers. TLS options (`tls`) need `undici`.
+   */
+  readonly httpClient?: HttpClientKind | undefined
+  /**
+   * Also make the platform's span per HTTP request (`http.client GET`, with the URL and headers as attributes)
+   * beside the SDK's span per operation (`Experiment.get`). Default `false`: it costs about 10 % of a get's CPU
+   * and repeats what the operation's span says (docs/BENCHMARKS.md).
+   */
+  readonly httpSpans?: boolean | undefined
 }
 
 const cacheLayer = (options: Options) =>
@@ -53,8 +79,58 @@ const stack = <E, R>(
 }
 
 /**
- * The HTTP client the configuration calls for: `fetch`, or a `node:https` client when TLS options are set (a
- * custom CA file, a certificate name, or skipping verification, which logs a warning).
+ * The HTTP client the configuration and options call for: `undici` by default on Node (with the TLS options as
+ * the connection pool's connect options: a custom CA file, a certificate name, or skipping verification, which
+ * logs a warning), `fetch` elsewhere or when asked for. The pool is closed with the layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Layer } from "effect"
+ * import { Determined, DeterminedConfig } from "effect-determined"
+ *
+ * // fetch on Node too, with the platform's span per request
+ * const client = Determined.layerHttpClientWith({ httpClient: "fetch", httpSpans: true }).pipe(
+ *   Layer.provide(DeterminedConfig.layer({ master: "localhost:8080" }))
+ * )
+ */
+export const layerHttpClientWith = (
+  options: HttpClientOptions = {}
+): Layer.Layer<HttpClient.HttpClient, InvalidConfiguration, DeterminedConfig.DeterminedConfig> =>
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.gen(function*() {
+      const config = yield* DeterminedConfig.DeterminedConfig
+      const tls = config.tls
+      const hasTls = tls.caFile !== undefined || tls.noVerify === true || tls.certName !== undefined
+      const kind = options.httpClient ?? Transport.defaultKind()
+      if (hasTls && kind === "fetch") {
+        return yield* new InvalidConfiguration({
+          message: "TLS options (a CA file, a certificate name, noverify) need httpClient: \"undici\" (Node)"
+        })
+      }
+      if (tls.noVerify === true) {
+        yield* Log.warning(
+          "Determined.tls",
+          `TLS certificate verification is disabled for ${config.master}: the connection can be intercepted`
+        )
+      }
+      const ca = tls.caFile === undefined ? undefined : yield* Effect.tryPromise({
+        try: () => import("node:fs/promises").then((fs) => fs.readFile(tls.caFile!, "utf8")),
+        catch: (cause) =>
+          new InvalidConfiguration({ message: `cannot read the CA file ${tls.caFile}: ${String(cause)}` })
+      })
+      const client = kind === "fetch"
+        ? yield* Transport.fetch
+        : yield* Transport.undici(
+          hasTls ? { ca, certName: tls.certName, rejectUnauthorized: tls.noVerify !== true } : undefined
+        )
+      return options.httpSpans === true ? client : HttpClient.withTracerDisabledWhen(client, () => true)
+    })
+  )
+
+/**
+ * {@link layerHttpClientWith} with the defaults: `undici` on Node, `fetch` elsewhere, no span per request.
  *
  * @since 0.1.0
  * @category layers
@@ -63,33 +139,14 @@ export const layerHttpClient: Layer.Layer<
   HttpClient.HttpClient,
   InvalidConfiguration,
   DeterminedConfig.DeterminedConfig
-> = Layer.effect(
-  HttpClient.HttpClient,
-  Effect.gen(function*() {
-    const config = yield* DeterminedConfig.DeterminedConfig
-    const tls = config.tls
-    if (tls.caFile === undefined && tls.noVerify !== true && tls.certName === undefined) {
-      return yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
-    }
-    if (tls.noVerify === true) {
-      yield* Log.warning(
-        "Determined.tls",
-        `TLS certificate verification is disabled for ${config.master}: the connection can be intercepted`
-      )
-    }
-    const ca = tls.caFile === undefined ? undefined : yield* Effect.tryPromise({
-      try: () => import("node:fs/promises").then((fs) => fs.readFile(tls.caFile!, "utf8")),
-      catch: (cause) => new InvalidConfiguration({ message: `cannot read the CA file ${tls.caFile}: ${String(cause)}` })
-    })
-    return NodeHttpClient.make({ ca, servername: tls.certName, rejectUnauthorized: tls.noVerify !== true })
-  })
-)
+> = layerHttpClientWith()
 
 const withHttpClient = <E, R>(
   config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
-  cache: Layer.Layer<ResourceCache.ResourceCache>
+  cache: Layer.Layer<ResourceCache.ResourceCache>,
+  options: HttpClientOptions = {}
 ): Layer.Layer<Services, E | InvalidConfiguration, R> => {
-  const configAndClient = layerHttpClient.pipe(Layer.provideMerge(config))
+  const configAndClient = layerHttpClientWith(options).pipe(Layer.provideMerge(config))
   // the client is provided to the stack, not output: an application's own HttpClient is never shadowed
   return stack(config, cache).pipe(Layer.provide(configAndClient))
 }
@@ -106,7 +163,7 @@ export const layerWithoutHttpClient = (
   stack(DeterminedConfig.layer(options), cacheLayer(options))
 
 /**
- * The whole stack with `fetch` as the HTTP client.
+ * The whole stack, with the HTTP client of {@link layerHttpClientWith} (`undici` on Node, `fetch` elsewhere).
  *
  * @since 0.1.0
  * @category layers
@@ -119,7 +176,7 @@ export const layerWithoutHttpClient = (
  * )
  */
 export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfiguration> =>
-  withHttpClient(DeterminedConfig.layer(options), cacheLayer(options))
+  withHttpClient(DeterminedConfig.layer(options), cacheLayer(options), options)
 
 /**
  * The whole stack configured from `Config` values.

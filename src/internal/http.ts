@@ -20,6 +20,8 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
+import { fastPathOf, reject } from "./fastDecode.js"
+import { nodeBodyOf, readNodeBody } from "./nodeBody.js"
 
 /** @internal */
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -252,7 +254,7 @@ const buildRequest = (
 }
 
 /**
- * The web body of a response built by `HttpClientResponse.fromWeb` (the fetch client, the node:https client and
+ * The web body of a response built by `HttpClientResponse.fromWeb` (the fetch client and
  * LocalMaster's), which `HttpClient` wraps as `original`. Reading it directly costs a few microseconds where
  * an Effect `Stream` over it costs hundreds per response (bench/micro.ts); any other response is read as a
  * `Stream`.
@@ -327,14 +329,14 @@ export const readText = (
   if (Number.isFinite(length) && length > maxBytes) {
     return Effect.fail(tooLarge())
   }
+  const failed = (cause: unknown) => transportError(spec, cause, "reading the body failed")
   const body = webBody(response)
   if (body !== undefined) {
-    return readWebBody<Errors.TransportError | Errors.DecodeError>(
-      body,
-      maxBytes,
-      tooLarge,
-      (cause) => transportError(spec, cause, "reading the body failed")
-    )
+    return readWebBody<Errors.TransportError | Errors.DecodeError>(body, maxBytes, tooLarge, failed)
+  }
+  const nodeBody = nodeBodyOf(response)
+  if (nodeBody !== undefined) {
+    return readNodeBody<Errors.TransportError | Errors.DecodeError>(nodeBody, maxBytes, tooLarge, failed)
   }
   return Effect.suspend(() => {
     const chunks: Array<Uint8Array> = []
@@ -465,8 +467,28 @@ const decoderFor = <A, I>(schema: Schema.Schema<A, I, never>) => {
   return decode as (u: unknown) => Either.Either<A, ParseResult.ParseIssue>
 }
 
-/** Decode a JSON value, naming the offending field on failure. @internal */
+/**
+ * Decode a JSON value, naming the offending field on failure: by the schema's fast path when it has one and
+ * accepts the value (src/internal/fastDecode.ts), else by the schema.
+ * @internal
+ */
 export const decodeValue = <A, I>(
+  spec: RequestSpec,
+  status: number,
+  schema: Schema.Schema<A, I, never>,
+  value: unknown,
+  prefix = ""
+): Either.Either<A, Errors.DecodeError> => {
+  const fast = fastPathOf(schema)
+  if (fast !== undefined) {
+    const decoded = fast(value)
+    if (decoded !== reject) return Either.right(decoded as A)
+  }
+  return decodeValueBySchema(spec, status, schema, value, prefix)
+}
+
+/** {@link decodeValue} by the schema alone, without its fast path (what a fast path must agree with). @internal */
+export const decodeValueBySchema = <A, I>(
   spec: RequestSpec,
   status: number,
   schema: Schema.Schema<A, I, never>,

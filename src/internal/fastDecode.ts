@@ -1,0 +1,127 @@
+/**
+ * Fast paths of Schema decoding for the hot wire shapes (experiment, trial and checkpoint rows, log lines,
+ * metric reports). A fast path is a hand-assembled decoder that applies exactly the rules of its Schema to the
+ * inputs it accepts and answers {@link reject} for anything else; it rides on the Schema as an annotation
+ * ({@link withFastPath}), and `decodeValue` (src/internal/http.ts) tries it first and falls back to the Schema on
+ * `reject`, so a `DecodeError` still comes from the Schema and names the field. The Schema itself is unchanged:
+ * decoding it with `Schema.decode*` ignores the annotation.
+ *
+ * Why: generic Schema decoding costs about 20–40 µs per experiment or trial row and 5–8 µs per log line or metric
+ * report (a parse-result object, an Effect-style step and garbage per field); these decoders cost a tenth of that
+ * (bench/micro.ts, docs/BENCHMARKS.md). Each one has a property test that it agrees with its Schema on random
+ * valid and invalid inputs (test/resources/fastDecode.test.ts).
+ *
+ * @internal
+ */
+import type * as Schema from "effect/Schema"
+
+/** What a fast path answers for an input it does not accept: the Schema decides. @internal */
+export const reject: unique symbol = Symbol.for("effect-determined/fastDecode/reject")
+
+/** @internal */
+export type Reject = typeof reject
+
+/** A fast path: the decoded value, or {@link reject}. @internal */
+export type Fast<A> = (u: unknown) => A | Reject
+
+const FastPathId: unique symbol = Symbol.for("effect-determined/fastDecode/FastPath")
+
+/** The schema with a fast path for its decoding (as an annotation; the schema decodes as before). @internal */
+export const withFastPath = <S extends Schema.Schema.AnyNoContext>(schema: S, fast: Fast<Schema.Schema.Type<S>>): S =>
+  schema.annotations({ [FastPathId]: fast }) as S
+
+/** The fast path of a schema, when it has one. @internal */
+export const fastPathOf = (schema: Schema.Schema.AnyNoContext): Fast<unknown> | undefined =>
+  schema.ast.annotations[FastPathId] as Fast<unknown> | undefined
+
+/** A plain object (what `JSON.parse` makes), not an array, a class instance or null. @internal */
+export const isPlainObject = (u: unknown): u is Record<string, unknown> => {
+  if (typeof u !== "object" || u === null) return false
+  const proto = Object.getPrototypeOf(u)
+  return proto === Object.prototype || proto === null
+}
+
+/** `Schema.String`. @internal */
+export const string: Fast<string> = (u) => (typeof u === "string" ? u : reject)
+
+/** `Schema.Number`. @internal */
+export const number: Fast<number> = (u) => (typeof u === "number" ? u : reject)
+
+/** `Schema.Boolean`. @internal */
+export const boolean: Fast<boolean> = (u) => (typeof u === "boolean" ? u : reject)
+
+/**
+ * `Schema.Record({ key: Schema.String, value: Schema.Unknown })` for plain objects, kept as they are (the
+ * Schema copies the own keys, which is the same value).
+ * @internal
+ */
+export const jsonObject: Fast<{ readonly [key: string]: any }> = (u) => (isPlainObject(u) ? u : reject)
+
+/** `Schema.Array(item)`. @internal */
+export const array = <A>(item: Fast<A>): Fast<Array<A>> => (u) => {
+  if (!Array.isArray(u)) return reject
+  const out: Array<A> = new Array(u.length)
+  for (let i = 0; i < u.length; i++) {
+    const a = item(u[i])
+    if (a === reject) return reject
+    out[i] = a
+  }
+  return out
+}
+
+/** `Schema.optionalWith(schema, { default, nullable: true })`: absent, undefined or null → the default. @internal */
+export const withDefault = <A>(f: Fast<A>, value: () => A): Fast<A> => (u) =>
+  u === undefined || u === null ? value() : f(u)
+
+/** `Schema.optionalWith(Schema.NullOr(schema), { default: () => null })`: absent, undefined or null → null. @internal */
+export const nullable = <A>(f: Fast<A>): Fast<A | null> => (u) => (u === undefined || u === null ? null : f(u))
+
+/** `Schema.NullOr(schema)` as a required field: null → null, absent → reject. @internal */
+export const nullOr = <A>(f: Fast<A>): Fast<A | null> => (u) => (u === null ? null : f(u))
+
+/** The field of a struct given to {@link struct}: a decoder, or `optional(decoder)` (`Schema.optional`). */
+type Field = Fast<unknown> | { readonly optional: Fast<unknown> }
+
+/** `Schema.optional(schema)`: absent → no key. (A key present with `undefined` is left to the Schema.) @internal */
+export const optional = <A>(f: Fast<A>): { readonly optional: Fast<A> } => ({ optional: f })
+
+/**
+ * `Schema.Struct(fields)` decoded with `onExcessProperty: "ignore"`: a plain object with each field decoded
+ * (keys not listed are dropped). A required field's decoder receives `undefined` when the key is absent.
+ * @internal
+ */
+export const struct = <A>(fields: Record<string, Field>): Fast<A> => {
+  const entries = Object.entries(fields).map(([key, field]) =>
+    typeof field === "function"
+      ? { key, decode: field, optional: false }
+      : { key, decode: field.optional, optional: true }
+  )
+  return (u) => {
+    if (!isPlainObject(u)) return reject
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < entries.length; i++) {
+      const { decode, key, optional } = entries[i]!
+      const v = u[key]
+      if (optional && v === undefined) {
+        if (key in u) return reject
+        continue
+      }
+      const a = decode(v)
+      if (a === reject) return reject
+      out[key] = a
+    }
+    return out as A
+  }
+}
+
+/** A `Schema.Class` from its fields: the struct, then the class built as the Schema builds it. @internal */
+export const klass = <C extends new(props: any, disableValidation: true) => any>(
+  Class: C,
+  fields: Record<string, Field>
+): Fast<InstanceType<C>> => {
+  const decode = struct<Record<string, unknown>>(fields)
+  return (u) => {
+    const props = decode(u)
+    return props === reject ? reject : new Class(props, true)
+  }
+}
