@@ -14,7 +14,8 @@ import * as Option from "effect/Option"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as ResourceCache from "../services/ResourceCache.js"
 import * as Cached from "./internal/cached.js"
-import * as Models from "./internal/models/checkpoint.js"
+import type * as Models from "./internal/models/checkpoint.js"
+import * as Fast from "./internal/models/fast.js"
 import type * as Wire from "./internal/wire.js"
 
 export {
@@ -77,7 +78,7 @@ const fetch = (uuid: string) =>
   Effect.flatMap(DeterminedHttp, (http) =>
     http.json(
       { method: "GET", path: path`/api/v1/checkpoints/${uuid}`, notFound: notFound(uuid) },
-      Models.CheckpointResponse
+      Fast.CheckpointResponse
     )).pipe(Effect.map((r) => r.checkpoint))
 
 const cached = Cached.make({ module: "Checkpoint", attribute: "determined.checkpoint.uuid", cacheKey, fetch })
@@ -124,7 +125,7 @@ const writeMetadata = (uuid: string, metadata: Wire.JsonObject) =>
         idempotent: true,
         notFound: notFound(uuid)
       },
-      Models.CheckpointResponse
+      Fast.CheckpointResponse
     )
     yield* cache.set(cacheKey(uuid), r.checkpoint)
     return r.checkpoint

@@ -23,9 +23,10 @@ import * as Cached from "./internal/cached.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/experiment.js"
+import * as Fast from "./internal/models/fast.js"
 import * as Projects from "./internal/models/project.js"
 import type { Trial } from "./internal/models/trial.js"
-import { type TrialSortBy, TrialsResponse, type TrialState } from "./internal/models/trial.js"
+import type { TrialSortBy, TrialState } from "./internal/models/trial.js"
 import * as Wire from "./internal/wire.js"
 import * as Workspace from "./Workspace.js"
 
@@ -91,7 +92,7 @@ const fetch = (id: number) =>
   Effect.flatMap(DeterminedHttp, (http) =>
     http.json(
       { method: "GET", path: path`/api/v1/experiments/${id}`, notFound: notFound(id) },
-      Models.ExperimentResponse
+      Fast.ExperimentResponse
     )).pipe(Effect.map((r) => r.experiment))
 
 const cached = Cached.make({ module: "Experiment", attribute: "determined.experiment.id", cacheKey, fetch })
@@ -246,7 +247,7 @@ const experimentsRequest = (options: ListOptions, offset: number): ApiRequest =>
 
 // Pages arrive with raw rows; the rows are decoded in a later stage, while the next page is already requested.
 const experimentsPage = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) => http.json(experimentsRequest(options, offset), Models.ExperimentsPageRaw))
+  Effect.flatMap(DeterminedHttp, (http) => http.json(experimentsRequest(options, offset), Fast.ExperimentsPageRaw))
     .pipe(
       Effect.map((r) => ({ items: r.experiments, pagination: r.pagination }))
     )
@@ -254,7 +255,7 @@ const experimentsPage = (options: ListOptions) => (offset: number) =>
 const decodeExperiments = (options: ListOptions) => (rows: ReadonlyArray<unknown>) =>
   Effect.flatMap(
     DeterminedHttp,
-    (http) => http.decode(experimentsRequest(options, 0), Models.ExperimentRows, rows, "experiments")
+    (http) => http.decode(experimentsRequest(options, 0), Fast.ExperimentRows, rows, "experiments")
   )
 
 /**
@@ -685,7 +686,7 @@ const trialsPage = (id: number, options: ListTrialsOptions) => (offset: number) 
         states: options.states?.map((s) => Wire.enumToWire("STATE_", s))
       },
       notFound: notFound(id)
-    }, TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
+    }, Fast.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
 
 /**
  * All trials of an experiment (all pages). Rows are not stored in the cache.

@@ -17,7 +17,8 @@ import * as Experiment from "./Experiment.js"
 import * as Cached from "./internal/cached.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
-import * as Models from "./internal/models/trial.js"
+import * as Fast from "./internal/models/fast.js"
+import type * as Models from "./internal/models/trial.js"
 
 export {
   /**
@@ -81,7 +82,7 @@ const fetch = (id: number) =>
   Effect.flatMap(DeterminedHttp, (http) =>
     http.json(
       { method: "GET", path: path`/api/v1/trials/${id}`, notFound: notFound(id) },
-      Models.TrialResponse
+      Fast.TrialResponse
     )).pipe(Effect.map((r) => r.trial))
 
 const cached = Cached.make({ module: "Trial", attribute: "determined.trial.id", cacheKey, fetch })

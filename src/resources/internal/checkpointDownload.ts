@@ -13,7 +13,8 @@ import * as Errors from "../../DeterminedError.js"
 import { DeterminedHttp, path as urlPath } from "../../services/DeterminedHttp.js"
 import * as ResourceCache from "../../services/ResourceCache.js"
 import * as Archive from "./archive.js"
-import * as Models from "./models/checkpoint.js"
+import type * as Models from "./models/checkpoint.js"
+import * as Fast from "./models/fast.js"
 import type * as Wire from "./wire.js"
 
 /**
@@ -36,7 +37,7 @@ const fetchCheckpoint = (uuid: string, refresh: boolean) =>
         path: urlPath`/api/v1/checkpoints/${uuid}`,
         notFound: { resource: "checkpoint", id: uuid }
       },
-      Models.CheckpointResponse
+      Fast.CheckpointResponse
     ).pipe(Effect.map((r) => r.checkpoint))
     const key = ResourceCache.key<Models.Checkpoint>("checkpoint", uuid)
     return yield* (refresh ? cache.refresh(key, fetch) : cache.getOrFetch(key, fetch))

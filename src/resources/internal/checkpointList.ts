@@ -11,10 +11,10 @@ import * as Pagination from "../../services/Pagination.js"
 import {
   type Checkpoint,
   type CheckpointSortBy,
-  CheckpointsResponse,
   type CheckpointState,
   isCheckpointSortBy
 } from "./models/checkpoint.js"
+import { CheckpointsResponse } from "./models/fast.js"
 import * as Wire from "./wire.js"
 
 /**

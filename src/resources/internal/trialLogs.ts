@@ -11,7 +11,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
+import * as F from "../../internal/fastDecode.js"
 import { DeterminedHttp, path, type QueryValue } from "../../services/DeterminedHttp.js"
+import { trialLogFields } from "./models/fast.js"
 import { resuming } from "./resume.js"
 import * as Wire from "./wire.js"
 
@@ -54,6 +56,9 @@ export class TrialLog extends Schema.Class<TrialLog>("effect-determined/TrialLog
   /** `stdout` or `stderr`. */
   stdtype: Schema.optional(Schema.String)
 }) {}
+
+/** `TrialLog` with its fast path (models/fast.ts), for the lines of the stream. @internal */
+export const TrialLogLine = F.withFastPath(TrialLog, F.klass(TrialLog, trialLogFields))
 
 /**
  * The distinct values of a trial's log fields (`TrialLogsFieldsResponse`): what the filters of {@link logs}
@@ -207,7 +212,7 @@ export const logs = (
           query: { ...baseQuery, ...query },
           notFound: { resource: "trial", id: trialId }
         },
-        TrialLog
+        TrialLogLine
       )
 
     if (tail !== undefined && tail > 0) {

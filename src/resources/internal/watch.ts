@@ -21,6 +21,7 @@ import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
 import * as Pagination from "../../services/Pagination.js"
 import * as ResourceCache from "../../services/ResourceCache.js"
 import * as ExperimentModels from "./models/experiment.js"
+import * as Fast from "./models/fast.js"
 import * as TrialModels from "./models/trial.js"
 
 type Trial = TrialModels.Trial
@@ -66,14 +67,14 @@ const fetchExperiment = (id: number) =>
   Effect.flatMap(DeterminedHttp, (http) =>
     http.json(
       { method: "GET", path: path`/api/v1/experiments/${id}`, notFound: { resource: "experiment", id } },
-      ExperimentModels.ExperimentResponse
+      Fast.ExperimentResponse
     )).pipe(Effect.map((r) => r.experiment))
 
 const fetchTrial = (id: number) =>
   Effect.flatMap(DeterminedHttp, (http) =>
     http.json(
       { method: "GET", path: path`/api/v1/trials/${id}`, notFound: { resource: "trial", id } },
-      TrialModels.TrialResponse
+      Fast.TrialResponse
     )).pipe(Effect.map((r) => r.trial))
 
 const reloadExperiment = (id: number) =>
@@ -90,7 +91,7 @@ const trialsPage = (
       path: path`/api/v1/experiments/${id}/trials`,
       query: { offset, limit: query.limit, sortBy: query.sortBy, orderBy: "ORDER_BY_ASC" },
       notFound: { resource: "experiment", id }
-    }, TrialModels.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
+    }, Fast.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
 
 const storeTrials = (trials: ReadonlyArray<Trial>) =>
   Effect.flatMap(

@@ -1,0 +1,135 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
+import { isDeepStrictEqual } from "node:util"
+import * as F from "../../src/internal/fastDecode.js"
+import * as Http from "../../src/internal/http.js"
+import { ReportsLine } from "../../src/resources/internal/metrics.js"
+import * as Fast from "../../src/resources/internal/models/fast.js"
+import { TrialLogLine } from "../../src/resources/internal/trialLogs.js"
+
+// Every fast path must agree with its Schema: the same value for what it accepts, and for anything else the
+// Schema's own answer (the same DecodeError, naming the same field). Inputs are random wire values (the
+// Schema's type-side arbitrary, encoded and sent through JSON as the master would) and the same values broken
+// in one place (a field removed, or replaced by a random JSON value or a near-miss string).
+
+const spec = { method: "GET" as const, path: "/api/v1/test" }
+
+// JSON from the wire. A "__proto__" key is left out: `Schema.Record` copies keys into a fresh object, where that
+// one key sets the prototype instead, which no master sends and which the fast path (keeping the parsed
+// object) does not imitate.
+const wire = (value: unknown): unknown | undefined => {
+  const text = JSON.stringify(value)
+  return text === undefined || text.includes("\"__proto__\"") ? undefined : JSON.parse(text)
+}
+
+const validInputs = <A, I>(schema: Schema.Schema<A, I, never>): fc.Arbitrary<unknown> => {
+  const encode = Schema.encodeEither(schema)
+  return Arbitrary.make(schema).map((a) => {
+    try {
+      const encoded = encode(a)
+      return Either.isRight(encoded) ? wire(encoded.right) : undefined
+    } catch {
+      // an invalid Date of the type side, which has no wire form
+      return undefined
+    }
+  }).filter((u) => u !== undefined)
+}
+
+const nearMisses = fc.constantFrom(
+  "None",
+  "",
+  "12a",
+  "1.5",
+  "2021-13-01T00:00:00Z",
+  "2021-01-01 00:00:00",
+  "NaN",
+  "STATE_UNKNOWN",
+  "-Infinity"
+)
+const breaking: fc.Arbitrary<unknown> = fc.oneof(fc.jsonValue(), nearMisses, fc.constant(undefined))
+
+// Every path of nested objects and arrays in a value.
+const pathsOf = (u: unknown, prefix: ReadonlyArray<string | number> = []): Array<ReadonlyArray<string | number>> => {
+  if (typeof u !== "object" || u === null) return []
+  const keys: Array<string | number> = Array.isArray(u) ? u.map((_, i) => i) : Object.keys(u)
+  return keys.flatMap((k) => [[...prefix, k], ...pathsOf((u as any)[k], [...prefix, k])])
+}
+
+// The value with the thing at `path` replaced (undefined: the key removed).
+const broken = (u: unknown, path: ReadonlyArray<string | number>, replacement: unknown): unknown => {
+  const copy = structuredClone(u) as any
+  let target = copy
+  for (const k of path.slice(0, -1)) target = target[k]
+  const last = path[path.length - 1]!
+  if (replacement === undefined && !Array.isArray(target)) delete target[last]
+  else target[last] = replacement
+  return copy
+}
+
+const invalidInputs = <A, I>(schema: Schema.Schema<A, I, never>): fc.Arbitrary<unknown> =>
+  fc.tuple(validInputs(schema), fc.nat(), breaking).map(([u, i, replacement]) => {
+    const paths = pathsOf(u)
+    return paths.length === 0 ? replacement : broken(u, paths[i % paths.length]!, replacement)
+  })
+
+const agree = <A, I>(schema: Schema.Schema<A, I, never>, u: unknown) => {
+  const fast = Http.decodeValue(spec, 200, schema, u, "result")
+  const bySchema = Http.decodeValueBySchema(spec, 200, schema, u, "result")
+  if (Either.isRight(bySchema)) {
+    assert.isTrue(Either.isRight(fast), "the fast path failed where the schema decodes")
+    assert.isTrue(isDeepStrictEqual(Either.getOrThrow(fast), bySchema.right), "the fast path decoded another value")
+  } else {
+    assert.isTrue(Either.isLeft(fast), `the fast path accepted what the schema rejects: ${bySchema.left.message}`)
+    if (Either.isLeft(fast)) {
+      assert.deepStrictEqual([fast.left.field, fast.left.message], [bySchema.left.field, bySchema.left.message])
+    }
+  }
+}
+
+const decoders: ReadonlyArray<readonly [string, Schema.Schema<any, any, never>]> = [
+  ["ExperimentResponse (GET /experiments/{id})", Fast.ExperimentResponse],
+  ["ExperimentRows (list rows)", Fast.ExperimentRows],
+  ["ExperimentsPageRaw (a list page)", Fast.ExperimentsPageRaw],
+  ["TrialResponse (GET /trials/{id})", Fast.TrialResponse],
+  ["TrialsResponse (a page of trials)", Fast.TrialsResponse],
+  ["CheckpointResponse (GET /checkpoints/{uuid})", Fast.CheckpointResponse],
+  ["CheckpointsResponse (a page of checkpoints)", Fast.CheckpointsResponse],
+  ["TrialLog (a log line)", TrialLogLine],
+  ["ReportsResponse (a line of metric reports)", ReportsLine]
+]
+
+describe("fast decoders agree with their Schema", () => {
+  for (const [name, schema] of decoders) {
+    describe(name, () => {
+      it("has a fast path, which accepts the valid wire values it is there for", () => {
+        const fast = F.fastPathOf(schema)
+        assert.isDefined(fast)
+        fc.assert(
+          fc.property(validInputs(schema), (u) => {
+            // a valid value only fails the schema through an int64 or timestamp out of range of the type side
+            const bySchema = Http.decodeValueBySchema(spec, 200, schema, u)
+            fc.pre(Either.isRight(bySchema))
+            assert.notStrictEqual(fast!(u), F.reject)
+          }),
+          { numRuns: 25 }
+        )
+      })
+      it("agrees on random valid inputs", () => {
+        fc.assert(fc.property(validInputs(schema), (u) => agree(schema, u)), { numRuns: 25 })
+      })
+      it("agrees on random invalid inputs, failures included", () => {
+        fc.assert(fc.property(invalidInputs(schema), (u) => agree(schema, u)), { numRuns: 50 })
+      })
+    })
+  }
+
+  it("a DecodeError of the fast path's fallback names the field", () => {
+    const row = {
+      experiment: { id: 1, name: "a", startTime: "None" },
+      config: null
+    }
+    const decoded = Http.decodeValue(spec, 200, Fast.ExperimentResponse, row)
+    assert.isTrue(Either.isLeft(decoded))
+    if (Either.isLeft(decoded)) assert.strictEqual(decoded.left.field, "experiment.startTime")
+  })
+})
