@@ -61,7 +61,7 @@ export interface HttpClientOptions {
   readonly httpClient?: HttpClientKind | undefined
   /**
    * Also make the platform's span per HTTP request (`http.client GET`, with the URL and headers as attributes)
-   * beside the SDK's span per operation (`Experiment.get`). Default `false`: it costs about 10 % of a get's CPU
+   * beside the SDK's span per operation (`Experiment.get`). Default `false`: it costs client CPU on every request
    * and repeats what the operation's span says (docs/BENCHMARKS.md).
    */
   readonly httpSpans?: boolean | undefined

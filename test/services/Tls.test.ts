@@ -116,6 +116,37 @@ describe.skipIf(!hasOpenssl)("HTTPS with TLS options", () => {
       assert.strictEqual(handshakeFailures, 1)
     }))
 
+  it.scopedLive("the certificate name is what the certificate is verified against", () =>
+    Effect.gen(function*() {
+      const server = yield* serveHttps(cert)
+      const ok = yield* getMaster.pipe(
+        Effect.provide(Determined.layer({ master: server.url, tls: { caFile: cert.cert, certName: "localhost" } }))
+      )
+      assert.strictEqual(ok.version, "0.38.1")
+      const exit = yield* getMaster.pipe(
+        Effect.provide(Determined.layer({ master: server.url, tls: { caFile: cert.cert, certName: "other.example" } })),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+        assert.strictEqual((exit.cause.error as any)._tag, "TransportError")
+      }
+    }))
+
+  it.scopedLive("TLS options with the fetch client are an InvalidConfiguration", () =>
+    Effect.gen(function*() {
+      const exit = yield* getMaster.pipe(
+        Effect.provide(
+          Determined.layer({ master: "https://127.0.0.1:1", httpClient: "fetch", tls: { caFile: cert.cert } })
+        ),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit) && exit.cause._tag === "Fail") {
+        assert.strictEqual((exit.cause.error as any)._tag, "InvalidConfiguration")
+      }
+    }))
+
   it.scopedLive("connects with skip-verification, which logs a warning", () =>
     Effect.gen(function*() {
       const server = yield* serveHttps(cert)
