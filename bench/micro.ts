@@ -12,7 +12,10 @@ import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime, ParseResult, Schema, Stream } from "effect"
 import { Determined, DeterminedHttp, Experiment, Metrics, ResourceCache, RetryPolicy, Trial } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
+import * as Http from "../src/internal/http.js"
 import * as ExperimentModels from "../src/resources/internal/models/experiment.js"
+import * as Fast from "../src/resources/internal/models/fast.js"
+import { TrialLogLine } from "../src/resources/internal/trialLogs.js"
 
 const cpuMicros = () => {
   const u = process.cpuUsage()
@@ -108,6 +111,33 @@ const main = async () => {
       for (let i = 0; i < n; i++) decodeExperiment(experimentJson)
     })
   )
+  // the fast paths of decoding (src/internal/fastDecode.ts) against their Schema, as DeterminedHttp runs them
+  const spec = { method: "GET" as const, path: "/micro" }
+  const fastVsSchema = async <A, I>(what: string, schema: Schema.Schema<A, I, never>, json: unknown) => {
+    add(
+      `${what} by Schema`,
+      await measure(n, () => {
+        for (let i = 0; i < n; i++) Http.decodeValueBySchema(spec, 200, schema, json)
+      })
+    )
+    add(
+      `${what} by its fast path`,
+      await measure(n, () => {
+        for (let i = 0; i < n; i++) Http.decodeValue(spec, 200, schema, json)
+      })
+    )
+  }
+  await fastVsSchema("ExperimentResponse decoding", Fast.ExperimentResponse, experimentJson)
+  const rowsText = await noCache.runPromise(Effect.flatMap(
+    DeterminedHttp.DeterminedHttp,
+    (http) => http.json({ method: "GET", path: "/api/v1/experiments", query: { limit: 1 } }, Schema.Unknown)
+  ))
+  await fastVsSchema("an experiment list row", Fast.ExperimentRows, (rowsText as any).experiments)
+  const trialJson = await noCache.runPromise(Effect.flatMap(
+    DeterminedHttp.DeterminedHttp,
+    (http) => http.json({ method: "GET", path: `/api/v1/trials/${trialId}` }, Schema.Unknown)
+  ))
+  await fastVsSchema("TrialResponse decoding", Fast.TrialResponse, trialJson)
   add(
     "Experiment.get, no cache (canned HTTP)",
     await measure(n, () => noCache.runPromise(Effect.repeatN(Experiment.get(experimentId), n - 1)))
@@ -153,6 +183,8 @@ const main = async () => {
       for (const line of logsText.split("\n")) if (line !== "") JSON.parse(line)
     })
   )
+  const logLine = JSON.parse(logsText.split("\n")[0]!).result
+  await fastVsSchema("a log line (TrialLog) decoding", TrialLogLine, logLine)
   add(
     "Trial.logs, per line (canned HTTP)",
     await measure(lines, () => noCache.runPromise(Stream.runDrain(Trial.logs(trialId))))

@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -131,21 +132,24 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
         const skipTrial = current
         return http.stream({ method: "GET", path: trialMetricsPath, query: { trialIds: from, group } }, ReportsLine)
           .pipe(
-            Stream.mapConcat((line) => {
+            // the lines of a network chunk at once, into one chunk of reports
+            Stream.mapChunks((lines) => {
               const out: Array<TrialMetrics> = []
-              for (const report of line.metrics) {
-                if (skip > 0 && report.trialId === skipTrial) {
-                  skip--
-                  continue
+              for (const line of lines) {
+                for (const report of line.metrics) {
+                  if (skip > 0 && report.trialId === skipTrial) {
+                    skip--
+                    continue
+                  }
+                  if (report.trialId !== current) {
+                    current = report.trialId
+                    deliveredOfCurrent = 0
+                  }
+                  deliveredOfCurrent++
+                  out.push(fromReport(report))
                 }
-                if (report.trialId !== current) {
-                  current = report.trialId
-                  deliveredOfCurrent = 0
-                }
-                deliveredOfCurrent++
-                out.push(fromReport(report))
               }
-              return out
+              return Chunk.unsafeFromArray(out)
             })
           )
       },

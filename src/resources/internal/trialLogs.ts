@@ -247,11 +247,16 @@ export const logs = (
           limit: lastId === undefined ? limit : undefined,
           timestampAfter: resumeAfter()
         }).pipe(
-          Stream.filter((entry) => lastId === undefined || entry.id > lastId),
-          Stream.map((entry) => {
-            lastId = entry.id
-            lastTimestamp = entry.timestamp
-            return entry
+          // a network chunk's lines at once: skip what was delivered, remember the last entry
+          Stream.mapChunks((entries) => {
+            const out: Array<TrialLog> = []
+            for (const entry of entries) {
+              if (lastId !== undefined && entry.id <= lastId) continue
+              lastId = entry.id
+              lastTimestamp = entry.timestamp
+              out.push(entry)
+            }
+            return Chunk.unsafeFromArray(out)
           })
         ),
       {
