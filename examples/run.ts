@@ -4,6 +4,7 @@
  *
  *   npm run example -- quickstart
  *   npm run example -- checkpoints 12
+ *   npm run example -- train-ts --fast --resume-demo
  */
 import type { NodeContext } from "@effect/platform-node"
 import { Effect, TestContext } from "effect"
@@ -14,6 +15,7 @@ import * as followLogs from "./follow-logs.js"
 import { runMain, sdkLayer } from "./lib/main.js"
 import * as quickstart from "./quickstart.js"
 import * as registerModel from "./register-model.js"
+import * as trainTs from "./train-ts.js"
 import * as userTest from "./user-test.js"
 
 /** The examples that talk to a master, by name. */
@@ -22,7 +24,8 @@ export const examples = {
   "follow-logs": followLogs,
   checkpoints,
   "register-model": registerModel,
-  "bulk-kill": bulkKill
+  "bulk-kill": bulkKill,
+  "train-ts": trainTs
 } as const
 
 const usage = () =>
