@@ -172,8 +172,10 @@ export declare namespace LocalMaster {
     readonly token: (username?: string) => Effect.Effect<string>
     /**
      * Creates `n` COMPLETED experiments at once (each with one COMPLETED trial holding a training report, a
-     * validation and a checkpoint, unless `withTrials: false`), all started and ended at the current `Clock` time,
-     * named `seeded-<id>`, learning rate 0.003, validation losses 0.5 to 0.599 by id. Returns their ids.
+     * validation and a checkpoint, unless `withTrials: false`), named `seeded-<id>`, learning rate 0.003,
+     * validation losses 0.5 to 0.599 by position. They started `options.every` apart (default 1 minute), the last one
+     * now, and each ran for a second (or until now); when the current `Clock` time is too early for that spread
+     * (under `TestClock`, which starts at 0) it shrinks to fit between time 0 and now. Returns their ids.
      */
     readonly seedExperiments: (
       n: number,
@@ -181,6 +183,7 @@ export declare namespace LocalMaster {
         readonly projectId?: number | undefined
         readonly withTrials?: boolean | undefined
         readonly labels?: ReadonlyArray<string> | undefined
+        readonly every?: Duration.DurationInput | undefined
       }
     ) => Effect.Effect<ReadonlyArray<number>>
     /**
@@ -335,7 +338,12 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
           return openSession(world, user)
         }),
       seedExperiments: (n, seedOptions = {}) =>
-        Effect.zipRight(advanceNow, Effect.sync(() => seedExperiments(world, n, seedOptions))),
+        Effect.zipRight(
+          advanceNow,
+          Effect.sync(() =>
+            seedExperiments(world, n, { ...seedOptions, every: Duration.toMillis(seedOptions.every ?? "1 minute") })
+          )
+        ),
       seedMetrics: (trialId, n, group = "training", seedOptions = {}) =>
         Effect.zipRight(
           advanceNow,

@@ -61,6 +61,20 @@ describe("LocalMaster seeding", () => {
       faults: { seed: 5, rules: [{ method: "GET", path: "/api/v1/trials/*/logs", cutAfterLines: [50, 100] }] }
     }))))
 
+  it.effect("seedExperiments starts them a minute apart by default, the last one now, within the clock's past", () =>
+    Effect.gen(function*() {
+      const master = yield* LocalMaster.LocalMaster
+      yield* TestClock.adjust("1 hour")
+      const ids = yield* master.seedExperiments(3)
+      const experiments = yield* Effect.forEach(ids, Experiment.get)
+      const hour = 3_600_000
+      assert.deepStrictEqual(experiments.map((e) => e.startTime?.getTime()), [hour - 120_000, hour - 60_000, hour])
+      assert.deepStrictEqual(experiments.map((e) => e.endTime?.getTime()), [hour - 119_000, hour - 59_000, hour])
+      // too early for the spread (TestClock starts at 0): it shrinks to fit after time 0
+      const [first] = yield* master.seedExperiments(100, { every: "1 day", withTrials: false })
+      assert.strictEqual((yield* Experiment.get(first!)).startTime?.getTime(), 0)
+    }).pipe(Effect.provide(LocalMaster.layer())))
+
   it.effect("seedMetrics spreads its reports' end times, 1 second apart by default", () =>
     Effect.gen(function*() {
       const { master, trialId } = yield* seededTrial

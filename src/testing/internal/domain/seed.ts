@@ -28,10 +28,17 @@ export interface SeedExperimentsOptions {
   /** give each experiment one COMPLETED trial with a validation and a checkpoint (default true) */
   readonly withTrials?: boolean | undefined
   readonly labels?: ReadonlyArray<string> | undefined
+  /** millis between two experiments' start times, laid out backwards from now (never before time 0) */
+  readonly every?: number | undefined
 }
 
+/** How long a seeded experiment ran (its 100 batches at 100 batches a second), in clock millis. */
+const SEEDED_RUN_MILLIS = 1000
+
 /**
- * Creates `n` COMPLETED experiments at once. Returns their ids.
+ * Creates `n` COMPLETED experiments at once, started `every` milliseconds apart so that the last starts now (the
+ * spread shrinks to fit when that would be before time 0), each running for a second or until now. Returns their
+ * ids.
  *
  * @internal
  */
@@ -41,8 +48,11 @@ export const seedExperiments = (world: World, n: number, options: SeedExperiment
   world.project(projectId)
   const base = completeConfig(parseConfigText(SEED_CONFIG), { defaultName: "seeded", seed: Math.floor(at / 1000) })
   const timing = timingOf(base)
+  const span = Math.min(Math.max(n - 1, 0) * (options.every ?? 0), at)
   const ids: Array<number> = []
   for (let i = 0; i < n; i++) {
+    const startAt = n > 1 ? Math.round(at - span + (i * span) / (n - 1)) : at
+    const endAt = Math.min(startAt + SEEDED_RUN_MILLIS, at)
     const id = world.nextId("experiment")
     const config: JsonObject = { ...base, name: `seeded-${id}`, labels: [...(options.labels ?? [])] }
     const exp: Experiment = {
@@ -56,7 +66,7 @@ export const seedExperiments = (world: World, n: number, options: SeedExperiment
       notes: "",
       archived: false,
       state: "ACTIVE",
-      startTime: at,
+      startTime: startAt,
       endTime: undefined,
       progress: 1,
       jobId: world.rng.uuid(),
@@ -76,28 +86,28 @@ export const seedExperiments = (world: World, n: number, options: SeedExperiment
     world.experiments.set(id, exp)
     if (options.withTrials !== false) {
       exp.state = "PAUSED"
-      const trial = createTrial(world, exp, { learning_rate: 0.003, global_batch_size: 32 }, at)
+      const trial = createTrial(world, exp, { learning_rate: 0.003, global_batch_size: 32 }, startAt)
       exp.searcher.created = 1
       trial.batches = 100
       const loss = 0.5 + (i % 100) / 1000
-      reportMetrics(world, trial, "training", { loss, batches: 100, epochs: 1 }, 100, at)
+      reportMetrics(world, trial, "training", { loss, batches: 100, epochs: 1 }, 100, endAt)
       reportMetrics(
         world,
         trial,
         "validation",
         { validation_loss: loss, accuracy: 0.8, batches: 100, epochs: 1 },
         100,
-        at
+        endAt
       )
-      writeCheckpoint(world, exp, trial, at)
+      writeCheckpoint(world, exp, trial, endAt)
       trial.state = "COMPLETED"
-      trial.endTime = at
+      trial.endTime = endAt
       trial.closed = true
       trial.exit = "completed"
       trial.progress = 1
     }
     exp.state = "COMPLETED"
-    exp.endTime = at
+    exp.endTime = endAt
     ids.push(id)
   }
   return ids
