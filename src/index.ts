@@ -47,3 +47,7 @@ export * as Master from "./resources/Master.js"
 /** @since 0.1.0 */
 export * as Core from "./resources/Core.js"
 export * as Template from "./resources/Template.js"
+/** @since 0.1.0 */
+export * as Query from "./resources/Query.js"
+/** @since 0.1.0 */
+export * as Run from "./resources/Run.js"

@@ -25,9 +25,12 @@ import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/experiment.js"
 import * as Fast from "./internal/models/fast.js"
 import * as Projects from "./internal/models/project.js"
+import type { SearchedExperiment } from "./internal/models/run.js"
 import type { Trial } from "./internal/models/trial.js"
 import type { TrialSortBy, TrialState } from "./internal/models/trial.js"
+import * as SearchRun from "./internal/search/run.js"
 import * as Wire from "./internal/wire.js"
+import * as QueryModule from "./Query.js"
 import * as Workspace from "./Workspace.js"
 
 export {
@@ -843,3 +846,59 @@ export {
 
 // creation from a model directory and code download (src/resources/internal/experimentCreate.ts)
 export { create, type CreateOptions, downloadCode } from "./internal/experimentCreate.js"
+
+// searching with the filter language (src/resources/Query.ts, src/resources/internal/search/)
+
+export {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  SearchedExperiment
+} from "./internal/models/run.js"
+
+/**
+ * Experiments matching a query (`Query`), each with its best trial, as a lazy stream with one page of
+ * read-ahead. The planner sends what the master can evaluate to SearchExperiments (or, with `via: "list"`, to the
+ * older GetExperiments parameters) and evaluates the rest on the rows received, with the master's semantics;
+ * `options.onExplain` receives the explanation with its counts when the stream ends. Metric names are checked
+ * against the project's columns first when `projectId` is given (`UnknownColumn`).
+ *
+ * @since 0.1.0
+ * @category search
+ * @example
+ * import { Stream } from "effect"
+ * import { Experiment, Query } from "effect-determined"
+ *
+ * const good = Experiment.search(
+ *   Query.where(Query.field("state").eq("COMPLETED"), Query.validation("validation_loss").min.lt(0.2))
+ * ).pipe(Stream.take(10), Stream.runCollect)
+ */
+export const search = (
+  query: QueryModule.Query | QueryModule.Filter,
+  options: SearchRun.SearchOptions = {}
+): Stream.Stream<SearchedExperiment, SearchRun.SearchError, DeterminedHttp> =>
+  SearchRun.search<SearchedExperiment>("experiments", QueryModule.make(query), options)
+
+/**
+ * Every experiment matching a query, collected, with the explanation of what ran where and how many rows the
+ * local part read.
+ *
+ * @since 0.1.0
+ * @category search
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, Query } from "effect-determined"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { items, explanation } = yield* Experiment.searchList(Query.field("name").contains("mnist"))
+ *   yield* Effect.log(Query.formatExplanation(explanation))
+ *   return items.map((x) => x.experiment.id)
+ * })
+ */
+export const searchList = Effect.fn("Experiment.searchList")(function*(
+  query: QueryModule.Query | QueryModule.Filter,
+  options: SearchRun.SearchOptions = {}
+) {
+  return yield* SearchRun.searchAll<SearchedExperiment>("experiments", QueryModule.make(query), options)
+})

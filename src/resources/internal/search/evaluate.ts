@@ -52,9 +52,11 @@ const kindName: Record<Kind, string> = {
   bool: "boolean"
 }
 
-const expStates =
+/** Stored experiment states, in declaration order. @internal */
+export const storedExperimentStates: ReadonlyArray<string> =
   "ACTIVE PAUSED STOPPING_CANCELED STOPPING_KILLED STOPPING_COMPLETED STOPPING_ERROR DELETING CANCELED COMPLETED ERROR DELETE_FAILED RUNNING"
     .split(" ")
+const expStates = storedExperimentStates
 const trialStates =
   "ACTIVE PAUSED STOPPING_CANCELED STOPPING_KILLED STOPPING_COMPLETED STOPPING_ERROR CANCELED COMPLETED ERROR RUNNING"
     .split(" ")
@@ -746,3 +748,42 @@ export const metricValue = (row: Row, location: Location, column: string): numbe
 
 /** @internal */
 export type { ColumnType }
+
+/**
+ * Compares two rows by sort keys as the SDK sorts locally: metric keys by number, plain columns by their SQL
+ * order, NULLs last in both directions; keys the snapshots do not carry compare equal (the master's order, which
+ * a stable sort keeps, decides).
+ *
+ * @internal
+ */
+export const compareRows = (
+  keys: ReadonlyArray<{ readonly location: Location; readonly column: string; readonly direction: "asc" | "desc" }>,
+  now: number
+) =>
+(a: Row, b: Row): number => {
+  for (const k of keys) {
+    let kind: Kind = "float"
+    let x: Cell = null
+    let y: Cell = null
+    if (k.location === "validations" || k.location === "training" || k.location === "customMetric") {
+      x = metricValue(a, k.location, k.column)
+      y = metricValue(b, k.location, k.column)
+    } else if (k.location === "experiment" || k.location === "run") {
+      const map = k.location === "experiment" ? experimentLocation : runLocation
+      const c = Object.hasOwn(map, k.column) ? map[k.column]![a.table] : undefined
+      if (c?.read === undefined) continue
+      kind = c.kind
+      x = c.read(a, now)
+      y = c.read(b, now)
+    } else {
+      continue
+    }
+    if (x === null || y === null) {
+      if (x === null && y === null) continue
+      return x === null ? 1 : -1
+    }
+    const c = order(kind, x, y)
+    if (c !== 0) return k.direction === "asc" ? c : -c
+  }
+  return 0
+}
