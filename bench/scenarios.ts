@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import type { BenchServer, Goal, Raw, Row, Samples } from "./lib.js"
 import { interleaved, median, routeCount, spread, timed } from "./lib.js"
+import { search } from "./search.js"
 
 export interface Context {
   readonly server: BenchServer
@@ -538,4 +539,4 @@ export const latency = async (ctx: Context): Promise<Array<Row>> => {
   }
 }
 
-export const all = { get, list, metrics, logs, dedup, watch, overhead, latency }
+export const all = { get, list, metrics, logs, dedup, watch, overhead, latency, search }

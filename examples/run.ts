@@ -15,6 +15,7 @@ import * as followLogs from "./follow-logs.js"
 import { runMain, sdkLayer } from "./lib/main.js"
 import * as quickstart from "./quickstart.js"
 import * as registerModel from "./register-model.js"
+import * as search from "./search.js"
 import * as trainTs from "./train-ts.js"
 import * as userTest from "./user-test.js"
 
@@ -25,7 +26,8 @@ export const examples = {
   checkpoints,
   "register-model": registerModel,
   "bulk-kill": bulkKill,
-  "train-ts": trainTs
+  "train-ts": trainTs,
+  search
 } as const
 
 const usage = () =>

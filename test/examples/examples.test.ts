@@ -14,6 +14,7 @@ import * as checkpoints from "../../examples/checkpoints.js"
 import * as followLogs from "../../examples/follow-logs.js"
 import * as quickstart from "../../examples/quickstart.js"
 import * as registerModel from "../../examples/register-model.js"
+import * as search from "../../examples/search.js"
 import * as userTest from "../../examples/user-test.js"
 import { driveClock } from "../utils/mockHttp.js"
 
@@ -51,6 +52,17 @@ describe("examples against LocalMaster (TestClock)", () => {
       assert.strictEqual(result.latest, result.byLoss[0])
       assert.strictEqual(result.best, result.byLoss[0])
     }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 13 }))))
+
+  it.effect("search: the learning rates that reached validation_loss < 0.2 within 1,000 batches, best first", () =>
+    Effect.gen(function*() {
+      const result = yield* runExample(search.run([]))
+      // the simulation's good learning rates (0.001..0.01) converge below 0.2; 0.0003 learns too slowly
+      assert.isAbove(result.learningRates.length, 0)
+      assert.notInclude(result.learningRates, 0.0003)
+      assert.strictEqual(result.explanation.endpoint, "SearchRuns")
+      assert.deepStrictEqual(result.explanation.sort.map((c) => c.where), ["local"])
+      assert.strictEqual(result.explanation.stats!.rowsReturned, result.learningRates.length)
+    }).pipe(Effect.provide(NodeContext.layer), Effect.provide(LocalMaster.layer({ seed: 14 }))))
 
   it.effect("register-model: registers the best checkpoint as version 1, then 2", () =>
     Effect.gen(function*() {
