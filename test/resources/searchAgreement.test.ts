@@ -20,7 +20,7 @@ import { World } from "../../src/testing/internal/domain/store.js"
 import { createTrial } from "../../src/testing/internal/domain/trials.js"
 import type { RouteContext } from "../../src/testing/internal/router.js"
 import { routes } from "../../src/testing/internal/routes/search.js"
-import { setRunMetadata } from "../../src/testing/internal/search/rows.js"
+import { registerExperiment, registerTrial, setRunMetadata } from "../../src/testing/internal/unmanaged.js"
 import { Body, Query, WireError } from "../../src/testing/internal/wire.js"
 
 const T0 = Date.UTC(2025, 2, 1)
@@ -78,6 +78,12 @@ const makeWorld = (seed: number): World => {
     ;(e as { userId: number }).userId = 1 + rng.int(2)
     if (rng.int(4) === 0) (e as { parentId: number | null }).parentId = 1 + rng.int(id)
     e.endTime = e.state === "ACTIVE" || e.state === "PAUSED" ? undefined : T0 + 1000 * (1 + rng.int(5000))
+    // a few unmanaged experiments with external ids (their trials have no run_hparams rows)
+    const unmanaged = rng.int(6) === 0
+    if (unmanaged) {
+      registerExperiment(world, e, rng.int(2) === 0 ? `ext-${id}` : undefined)
+      if (rng.int(2) === 0) e.state = "RUNNING"
+    }
     for (const t of world.trialsOf(e)) {
       t.state = pick(rng, trialStates)
       t.endTime = t.state === "COMPLETED" ? T0 + 1000 * rng.int(9000) : undefined
@@ -89,6 +95,7 @@ const makeWorld = (seed: number): World => {
       if (rng.int(5) === 0) hparams.list = [1, 2]
       const t = createTrial(world, e, hparams as never, T0 + k)
       t.state = pick(rng, trialStates)
+      if (unmanaged) registerTrial(world, t, rng.int(2) === 0 ? `run-${t.id}` : undefined)
       const reports = rng.int(4)
       for (let j = 0; j < reports; j++) {
         const group = pick(rng, ["training", "validation", "inference"])
@@ -99,7 +106,7 @@ const makeWorld = (seed: number): World => {
         reportMetrics(world, t, group, values as never, (j + 1) * 100, T0 + j)
       }
       if (rng.int(2) === 0) {
-        setRunMetadata(t, {
+        setRunMetadata(world, t, {
           team: pick(rng, ["vision", "nlp", "Vision"]),
           score: pick(rng, [1, 2.5, 10]),
           when: pick(rng, ["2025-01-02", "2025-03", "soon"]),
@@ -184,6 +191,8 @@ const clientSearch = (
 // ---- random filters -------------------------------------------------------------------------------------------
 
 const experimentColumns = [
+  "externalExperimentId",
+  "externalTrialId",
   "id",
   "name",
   "description",

@@ -532,7 +532,11 @@ const compileField = (f: Field, table: Table): (row: Row, now: number) => Tri =>
     }
     case "runHyperparameters": {
       const key = f.column.startsWith("hp.") ? f.column.slice(3) : f.column
-      const leaves = (row: Row) => (hasRun(row) ? hparamLeaves(hparamsOf(row), "", []).filter((l) => l[0] === key) : [])
+      // the master indexes the sampled hparams of managed runs only
+      const unmanaged = (row: Row) =>
+        row.table === "experiments" ? row.experiment.unmanaged : row.run.experiment?.unmanaged === true
+      const leaves = (row: Row) =>
+        hasRun(row) && !unmanaged(row) ? hparamLeaves(hparamsOf(row), "", []).filter((l) => l[0] === key) : []
       if (emptiness) return (row) => (leaves(row).length === 0) === (op === "isEmpty")
       if (op === "contains" || op === "notContains") {
         if (typeof v !== "string") panic(v!)

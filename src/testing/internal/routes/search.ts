@@ -12,7 +12,7 @@ import { experimentTableColumns, metricRanges, runTableColumns } from "../search
 import type { Plan } from "../search/filter.js"
 import { compileFilter, evaluate } from "../search/filter.js"
 import type { JoinedRow } from "../search/rows.js"
-import { Relations, runMetadataOf } from "../search/rows.js"
+import { Relations } from "../search/rows.js"
 import { compileSort } from "../search/sort.js"
 import { pgError } from "../search/sql.js"
 import { experimentJson, paginationJson, trialJson } from "../views.js"
@@ -53,10 +53,8 @@ const run = (world: World, req: Request, endpoint: "experiments" | "runs", rows:
 
 /** The best trial as SearchExperiments renders it (a special query: not GetTrial's view). @internal */
 export const bestTrialJson = (world: World, exp: Experiment, t: Trial, searcherValue: number | null): JsonObject => {
-  const metadata = runMetadataOf(t)
   return {
     ...trialJson(world, t),
-    ...(metadata === undefined ? {} : { metadata }),
     state: `STATE_${t.state}`,
     bestCheckpoint: null,
     wallClockTime: 0,
@@ -86,6 +84,7 @@ export const flatRunJson = (world: World, row: JoinedRow): JsonObject => {
     checkpointCount: r.checkpointCount
   }
   if (r.searcherMetricValue !== null) out.searcherMetricValue = r.searcherMetricValue
+  if (r.externalRunId !== null) out.externalRunId = r.externalRunId
   if (Object.keys(r.hparams).length > 0) out.hyperparameters = r.hparams
   if (r.summary !== null) out.summaryMetrics = r.summary
   out.userId = e.userId
@@ -103,10 +102,11 @@ export const flatRunJson = (world: World, row: JoinedRow): JsonObject => {
     progress: e.progress ?? 0,
     description: typeof e.config.description === "string" ? e.config.description : "",
     name: String(e.config.name),
-    unmanaged: false,
+    unmanaged: row.unmanaged,
     isMultitrial: searcher.name !== "single"
   }
   if (e.parentId !== null) experiment.forkedFrom = e.parentId
+  if (row.externalExperimentId !== null) experiment.externalExperimentId = row.externalExperimentId
   out.experiment = experiment
   if (r.metadata !== undefined) out.metadata = r.metadata
   out.archived = e.archived || r.archived

@@ -9,8 +9,9 @@ import { forEachHp } from "../domain/expconf.js"
 import type { Experiment, Trial, World } from "../domain/store.js"
 import type { Json, JsonObject } from "../json.js"
 import { isObject } from "../json.js"
+import { isUnmanaged, runMetadataOf } from "../unmanaged.js"
 import type { Relations } from "./rows.js"
-import { metadataRows, runMetadataOf, trialSearcherValue } from "./rows.js"
+import { metadataRows, trialSearcherValue } from "./rows.js"
 
 /** One `ProjectColumn`. @internal */
 export interface Column {
@@ -191,10 +192,11 @@ export const runTableColumns = (world: World, projectId: number): Array<Column> 
   const runs: Array<Trial> = []
   for (const e of projectExperiments(world, projectId)) runs.push(...world.trialsOf(e))
   const hps = new Map<string, string>()
-  for (const t of runs) flatHps(t.hparams, "", hps)
+  // unmanaged runs have no run_hparams rows
+  for (const t of runs) if (!isUnmanaged(world, t.experimentId)) flatHps(t.hparams, "", hps)
   const md = new Map<string, string>()
   for (const t of runs) {
-    const m = runMetadataOf(t)
+    const m = runMetadataOf(world, t.id)
     if (m === undefined) continue
     for (const row of metadataRows(m)) {
       const type = row.integerValue !== null || row.floatValue !== null

@@ -311,7 +311,7 @@ const shared: Record<string, Expr> = {
   resourcePool: text((r) => jsonbArrowText(cfg(r, "resources", "resource_pool"))),
   user: int((r) => r.exp.userId),
   forkedFrom: int((r) => r.exp.parentId),
-  externalExperimentId: text(() => null)
+  externalExperimentId: text((r) => r.externalExperimentId)
 }
 
 const experimentColumns: Record<string, Expr> = {
@@ -328,7 +328,7 @@ const experimentColumns: Record<string, Expr> = {
   checkpointSize: { type: "bigint", get: (r) => r.expCheckpointSize },
   checkpointCount: int((r) => r.expCheckpointCount),
   searcherMetricsVal: { type: "double precision", get: (r) => r.expBestSearcherValue },
-  externalTrialId: text(() => null)
+  externalTrialId: text((r) => r.run?.externalRunId ?? null)
 }
 
 const runColumns: Record<string, Expr> = {
@@ -349,7 +349,7 @@ const runColumns: Record<string, Expr> = {
   checkpointSize: { type: "bigint", get: (r) => r.run?.checkpointSize ?? null },
   checkpointCount: int((r) => r.run?.checkpointCount ?? null),
   searcherMetricsVal: { type: "double precision", get: (r) => r.run?.searcherMetricValue ?? null },
-  externalRunId: text(() => null),
+  externalRunId: text((r) => r.run?.externalRunId ?? null),
   localId: text((r) => r.run?.localId ?? null),
   parentArchived: { type: "boolean", get: (r) => r.parentArchived }
 }

@@ -9,6 +9,7 @@
 import type { Experiment, Trial, World } from "../domain/store.js"
 import type { Json, JsonObject } from "../json.js"
 import { isObject } from "../json.js"
+import { externalExperimentId, externalTrialId, isUnmanaged, runMetadataOf } from "../unmanaged.js"
 import { checkpointSize } from "../views.js"
 
 /** One `run_hparams` row. @internal */
@@ -46,6 +47,7 @@ export interface RunRelation {
   readonly metadataRows: ReadonlyArray<MetadataRow>
   readonly localId: string
   readonly archived: boolean
+  readonly externalRunId: string | null
 }
 
 /** One row of the joined query. @internal */
@@ -58,26 +60,10 @@ export interface JoinedRow {
   readonly expCheckpointCount: number
   /** the best searcher value among the experiment's trials (by smaller_is_better), or NULL */
   readonly expBestSearcherValue: number | null
+  readonly externalExperimentId: string | null
+  readonly unmanaged: boolean
   /** `now()` of the query */
   readonly now: number
-}
-
-const runMetadata = new WeakMap<Trial, JsonObject>()
-
-/**
- * Sets a run's posted metadata (PostRunMetadata's stored object). LocalMaster keeps it beside the trial so that
- * `metadata.*` filters and FlatRun's `metadata` can read it.
- *
- * @internal
- */
-export const setRunMetadata = (trial: Trial, metadata: JsonObject): void => {
-  runMetadata.set(trial, metadata)
-}
-
-/** A run's posted metadata, if any. @internal */
-export const runMetadataOf = (trial: Trial): JsonObject | undefined => {
-  const own = (trial as unknown as { readonly metadata?: JsonObject }).metadata
-  return runMetadata.get(trial) ?? (isObject(own as Json) ? own : undefined)
 }
 
 /** A finite number as stored in a jsonb number, or the JSON strings "NaN" / "Infinity" as float8. @internal */
@@ -172,7 +158,13 @@ const metadataLeaf = (key: string, v: Json, out: Array<MetadataRow>) => {
   }
 }
 
-/** The flattened `run_metadata` index of PostRunMetadata (core-api.md §7). @internal */
+/**
+ * The flattened `run_metadata` index of PostRunMetadata (core-api.md §7) as the search reads it. Unlike
+ * unmanaged.ts' `flattenMetadata` (which checks the limits when metadata is posted), an empty object or array and
+ * a null give a row with every value NULL (search-filter.md §3.6), which `notEmpty` finds.
+ *
+ * @internal
+ */
 export const metadataRows = (md: JsonObject, prefix = "", out: Array<MetadataRow> = []): Array<MetadataRow> => {
   for (const [k, v] of Object.entries(md)) {
     const key = prefix === "" ? k : `${prefix}.${k}`
@@ -225,7 +217,7 @@ export class Relations {
       size += checkpointSize(c)
     }
     const project = this.world.projects.get(exp.projectId)
-    const metadata = runMetadataOf(t)
+    const metadata = runMetadataOf(this.world, t.id)
     const summary = Object.keys(t.summary).length === 0 ? null : t.summary
     return {
       trial: t,
@@ -238,11 +230,13 @@ export class Relations {
       searcherMetricValue: trialSearcherValue(exp, t),
       summary,
       hparams: t.hparams,
-      hparamRows: hparamRows(t.hparams),
+      // the index is written when a managed trial is created: unmanaged trials have no rows
+      hparamRows: isUnmanaged(this.world, exp.id) ? [] : hparamRows(t.hparams),
       metadata,
       metadataRows: metadata === undefined ? [] : metadataRows(metadata),
       localId: `${project?.key ?? ""}-${this.localIds.get(t.id) ?? 0}`,
-      archived: false
+      archived: false,
+      externalRunId: externalTrialId(this.world, t.id) ?? null
     }
   }
 
@@ -270,6 +264,8 @@ export class Relations {
       expCheckpointSize: size,
       expCheckpointCount: count,
       expBestSearcherValue: best,
+      externalExperimentId: externalExperimentId(this.world, exp.id) ?? null,
+      unmanaged: isUnmanaged(this.world, exp.id),
       now: this.now
     }
   }

@@ -38,7 +38,7 @@ const plainKeys = (endpoint: Endpoint, users: (id: number) => { display: string;
     searcherMetric: sql("text", (r) => cfgText(r, "searcher", "metric")),
     forkedFrom: sql("integer", (r) => r.exp.parentId),
     resourcePool: sql("text", (r) => cfgText(r, "resources", "resource_pool")),
-    externalExperimentId: sql("text", () => null)
+    externalExperimentId: sql("text", (r) => r.externalExperimentId)
   }
   if (endpoint === "experiments") {
     return {
@@ -57,7 +57,7 @@ const plainKeys = (endpoint: Endpoint, users: (id: number) => { display: string;
       checkpointCount: sql("integer", (r) => r.expCheckpointCount),
       duration: sql("integer", (r) => Math.trunc(((r.exp.endTime ?? r.now) - r.exp.startTime) / 1000)),
       searcherMetricsVal: sql("double precision", (r) => r.run?.searcherMetricValue ?? null),
-      externalTrialId: sql("text", () => null)
+      externalTrialId: sql("text", (r) => r.run?.externalRunId ?? null)
     } satisfies Record<string, Key>
   }
   return {
@@ -79,7 +79,7 @@ const plainKeys = (endpoint: Endpoint, users: (id: number) => { display: string;
       (r) => r.run === null ? null : Math.trunc(((r.run.endTime ?? r.now) - r.run.startTime) / 1000)
     ),
     searcherMetricsVal: sql("double precision", (r) => r.run?.searcherMetricValue ?? null),
-    externalRunId: sql("text", () => null),
+    externalRunId: sql("text", (r) => r.run?.externalRunId ?? null),
     isExpMultitrial: sql("boolean", (r) => cfgText(r, "searcher", "name") !== "single"),
     parentArchived: sql("boolean", (r) => r.parentArchived),
     localId: sql("integer", (r) => (r.run === null ? null : Number(r.run.localId.split("-").pop()))),
