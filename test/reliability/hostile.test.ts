@@ -8,13 +8,15 @@
  */
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Exit, Layer, Schema, Stream } from "effect"
+import { Cause, Chunk, Effect, Exit, Fiber, Layer, Schema, Stream } from "effect"
 import { Checkpoint, Determined, DeterminedHttp, Experiment, RetryPolicy, Trial } from "effect-determined"
 import * as FS from "node:fs"
 import type * as Http from "node:http"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
+import * as Archive from "../../src/resources/internal/archive.js"
 import { answerJson, hostileServer } from "../utils/hostileServer.js"
+import { tarball } from "../utils/tar.js"
 
 const patient = RetryPolicy.layer({ schedule: RetryPolicy.backoff({ times: 1, base: "10 millis", jitter: false }) })
 
@@ -175,13 +177,22 @@ describe("issue 15 / 3: long stream lines", () => {
     }))
 })
 
+/** A checkpoint answer of `GET /api/v1/checkpoints/{uuid}`, its metadata given as JSON text. */
+const checkpointBody = (uuid: string, metadata = "{}") =>
+  `{"checkpoint": {"uuid": "${uuid}", "taskId": "t", "allocationId": "t.1", ` +
+  `"reportTime": "2025-03-01T10:00:00Z", "resources": {}, "metadata": ${metadata}, ` +
+  `"state": "STATE_COMPLETED", "training": {"trialId": 1, "experimentId": 1, ` +
+  `"experimentConfig": {}, "hparams": {}}, "storageId": 1}}`
+
+const UUID = "2db6eed3-c86e-4720-876d-eae2af9a1aca"
+
 const deep = (depth: number, leaf = "1") => "[".repeat(depth) + leaf + "]".repeat(depth)
 
 describe("issue 15 / 4: deeply nested JSON is a DecodeError (or the mapped error), never a defect", () => {
   const depth = 100_000
   it.scopedLive("in a unary body, an error body, a stream line, a stream error line and checkpoint metadata", () =>
     Effect.gen(function*() {
-      const uuid = "2db6eed3-c86e-4720-876d-eae2af9a1aca"
+      const uuid = UUID
       const server = yield* hostileServer((r, res) => {
         switch (r.path) {
           case "/api/v1/experiments/1":
@@ -195,13 +206,7 @@ describe("issue 15 / 4: deeply nested JSON is a DecodeError (or the mapped error
             streamHead(res)
             return void res.end(`{"error": {"grpcCode": 3, "httpCode": 400, "message": ${deep(depth)}}}\n`)
           case `/api/v1/checkpoints/${uuid}`:
-            return answerJson(
-              res,
-              `{"checkpoint": {"uuid": "${uuid}", "taskId": "t", "allocationId": "t.1", ` +
-                `"reportTime": "2025-03-01T10:00:00Z", "resources": {}, "metadata": {"deep": ${deep(depth)}}, ` +
-                `"state": "STATE_COMPLETED", "training": {"trialId": 1, "experimentId": 1, ` +
-                `"experimentConfig": {}, "hparams": {}}, "storageId": 1}}`
-            )
+            return answerJson(res, checkpointBody(uuid, `{"deep": ${deep(depth)}}`))
           default:
             return answerJson(res, { error: { code: 5, reason: "NotFound", error: "not found" } }, 404)
         }
@@ -220,5 +225,132 @@ describe("issue 15 / 4: deeply nested JSON is a DecodeError (or the mapped error
         .pipe(Effect.provide(layer))
       assert.deepStrictEqual(tags, ["DecodeError", "InvalidRequest", "DecodeError", "InvalidRequest", "DecodeError"])
       assert.deepStrictEqual(FS.readdirSync(dir), [], "nothing written")
+    }))
+})
+
+/** Send `bytes` in 64 KiB writes at network speed (honouring back-pressure), then end unless `stallAt`. */
+const sendBytes = (res: Http.ServerResponse, bytes: Uint8Array, stallAt = Infinity) => {
+  let at = 0
+  const pump = () => {
+    while (at < Math.min(bytes.length, stallAt)) {
+      const ok = res.write(bytes.subarray(at, Math.min(at + 65536, stallAt)))
+      at += 65536
+      if (!ok) return void res.once("drain", pump)
+    }
+    if (stallAt >= bytes.length) res.end()
+  }
+  pump()
+}
+
+/** A master that serves the checkpoint UUID and its archive with `serve`. */
+const checkpointServer = (serve: (res: Http.ServerResponse) => void) =>
+  hostileServer((r, res) => {
+    if (r.path === `/api/v1/checkpoints/${UUID}`) return answerJson(res, checkpointBody(UUID))
+    if (r.path === `/checkpoints/${UUID}`) {
+      res.writeHead(200, { "content-type": "application/gzip" })
+      return serve(res)
+    }
+    answerJson(res, { error: { code: 5, reason: "NotFound", error: "not found" } }, 404)
+  })
+
+const scratchDir = Effect.acquireRelease(
+  Effect.sync(() => FS.mkdtempSync(NodePath.join(OS.tmpdir(), "det-hostile-"))),
+  (dir) => Effect.sync(() => FS.rmSync(dir, { recursive: true, force: true }))
+)
+
+/** Every entry under `dir`, recursively (0 when it does not exist). */
+const countEntries = (dir: string): number => {
+  try {
+    return FS.readdirSync(dir, { recursive: true }).length
+  } catch {
+    return 0
+  }
+}
+
+/** 100,000 empty files in 100 directories. */
+const manyEntries = (n: number) =>
+  tarball(Array.from({ length: n }, (_, i) => ({ path: `d${i % 100}/f${i}`, content: "" })))
+
+describe("issue 15 / 5: an interrupted, timed-out or failed download leaves nothing behind", () => {
+  const archive = manyEntries(100_000)
+
+  it.scopedLive("interrupted while a 100,000-entry archive is being extracted: no partial directory", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratchDir
+      const server = yield* checkpointServer((res) => sendBytes(res, archive))
+      const out = NodePath.join(dir, "out")
+      const fiber = yield* Effect.fork(Checkpoint.download(UUID, out).pipe(Effect.provide(sdk(server.url))))
+      // interrupt midway, once files are being written into the temporary directory
+      for (let i = 0; i < 2000; i++) {
+        const partial = FS.readdirSync(dir).find((name) => name.startsWith(".out.partial-"))
+        if (partial !== undefined && countEntries(NodePath.join(dir, partial)) > 500) break
+        yield* Effect.sleep("10 millis")
+      }
+      const written = countEntries(dir)
+      yield* Fiber.interrupt(fiber)
+      assert.isAbove(written, 500, "interrupted midway, with files written")
+      assert.deepStrictEqual(FS.readdirSync(dir), [], "nothing left behind")
+    }))
+
+  it.scopedLive("a download that stalls midway: Timeout{stage: idle}, no partial directory", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratchDir
+      const small = manyEntries(2_000)
+      const server = yield* checkpointServer((res) => sendBytes(res, small, Math.floor(small.length / 2)))
+      const exit = yield* Checkpoint.download(UUID, NodePath.join(dir, "out")).pipe(
+        Effect.provide(sdk(server.url, { streamIdleTimeout: "1 second" })),
+        Effect.exit
+      )
+      const error = failureOf(exit)
+      assert.strictEqual(error._tag === "Timeout" && error.stage, "idle")
+      assert.deepStrictEqual(FS.readdirSync(dir), [])
+    }))
+})
+
+describe("issue 15 / 6: the archive guard is linear, refuses sparse files", () => {
+  it("16,000 symbolic links are checked in linear time (each link re-checks only the links through its path)", () => {
+    const guard = new Archive.EntryGuard(Archive.DEFAULT_MAX_BYTES, Archive.DEFAULT_MAX_ENTRIES)
+    assert.isUndefined(guard.check({ path: "f", type: "File", size: 0 }))
+    for (let i = 0; i < 16_000; i++) {
+      assert.isUndefined(guard.check({ path: `l${i}`, type: "SymbolicLink", size: 0, linkpath: "f" }))
+      assert.isUndefined(guard.check({ path: `d/l${i}`, type: "SymbolicLink", size: 0, linkpath: "../f" }))
+    }
+    // still exact: a link that makes earlier links escape is found among 32,000
+    assert.isUndefined(guard.check({ path: "x", type: "SymbolicLink", size: 0, linkpath: "y/z" }))
+    assert.strictEqual(
+      guard.check({ path: "y", type: "SymbolicLink", size: 0, linkpath: ".." })?.reason,
+      "LinkOutside"
+    )
+  })
+
+  it.scopedLive("1,000 symbolic links extracted end to end", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratchDir
+      const links = Array.from({ length: 1_000 }, (_, i) => ({
+        path: `links/l${i}`,
+        type: "SymbolicLink" as const,
+        linkpath: "../f"
+      }))
+      const server = yield* checkpointServer((res) => sendBytes(res, tarball([{ path: "f", content: "x" }, ...links])))
+      const out = yield* Checkpoint.download(UUID, NodePath.join(dir, "out")).pipe(Effect.provide(sdk(server.url)))
+      assert.strictEqual(FS.readdirSync(NodePath.join(out, "links")).length, 1_000)
+      assert.strictEqual(FS.readFileSync(NodePath.join(out, "links", "l999"), "utf8"), "x")
+    }))
+
+  it.scopedLive("a GNU sparse entry (type S, or PAX GNUSparseFile.N/) is UnsafeArchiveEntry, nothing written", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratchDir
+      for (const entry of [{ path: "weights.bin", type: "SparseFile" as const }, { path: "GNUSparseFile.0/w.bin" }]) {
+        const server = yield* checkpointServer((res) =>
+          sendBytes(res, tarball([{ path: "ok.txt", content: "fine" }, { ...entry, content: "" }]))
+        )
+        const exit = yield* Checkpoint.download(UUID, NodePath.join(dir, "out")).pipe(
+          Effect.provide(sdk(server.url)),
+          Effect.exit
+        )
+        const error = failureOf(exit)
+        assert.strictEqual(error._tag === "UnsafeArchiveEntry" && error.reason, "SpecialFile", String(error))
+        assert.deepStrictEqual(FS.readdirSync(dir), [])
+      }
     }))
 })

@@ -5,53 +5,11 @@ import type { DeterminedError } from "effect-determined"
 import * as FS from "node:fs"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
-import { gzipSync } from "node:zlib"
-import { Header } from "tar"
 import * as Archive from "../../src/resources/internal/archive.js"
+import { type Spec, tarball } from "../utils/tar.js"
 
 // Safe extraction: malicious archives fail with UnsafeArchiveEntry and leave the file system exactly as it was
 // (the listing of the whole scratch directory is compared before and after); good archives land atomically.
-
-interface Spec {
-  readonly path: string
-  readonly type?: "File" | "Directory" | "SymbolicLink" | "Link" | "CharacterDevice" | "BlockDevice" | "FIFO"
-  readonly linkpath?: string
-  readonly content?: string | Uint8Array
-  readonly mode?: number
-  readonly size?: number
-}
-
-/** Hand-written tar headers (tar's own packer would sanitise the malicious paths). */
-const tarball = (entries: ReadonlyArray<Spec>, gzip = true): Uint8Array => {
-  const blocks: Array<Buffer> = []
-  for (const e of entries) {
-    const type = e.type ?? "File"
-    const body = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content)
-    const header = new Header({
-      path: e.path,
-      type,
-      mode: e.mode ?? (type === "Directory" ? 0o755 : 0o644),
-      size: e.size ?? (type === "File" ? body.length : 0),
-      mtime: new Date(1_700_000_000_000),
-      uid: 0,
-      gid: 0,
-      uname: "",
-      gname: "",
-      ...(e.linkpath === undefined ? {} : { linkpath: e.linkpath }),
-      ...(type === "CharacterDevice" || type === "BlockDevice" ? { devmaj: 1, devmin: 3 } : {})
-    })
-    header.encode()
-    blocks.push(header.block!)
-    if (type === "File" && body.length > 0) {
-      blocks.push(body)
-      const pad = (512 - (body.length % 512)) % 512
-      if (pad > 0) blocks.push(Buffer.alloc(pad))
-    }
-  }
-  blocks.push(Buffer.alloc(1024))
-  const tar = Buffer.concat(blocks)
-  return gzip ? gzipSync(tar) : tar
-}
 
 /** A scratch directory with a file outside the extraction target, removed with the scope. */
 const scratch = Effect.acquireRelease(

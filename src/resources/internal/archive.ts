@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Zlib from "node:zlib"
 import { type ReadEntry, Unpack } from "tar"
 import * as Errors from "../../DeterminedError.js"
 
@@ -54,17 +55,32 @@ const keyOf = (parts: ReadonlyArray<string>) => parts.join("/").normalize("NFD")
  * The checks, as a small state machine over the entries in archive order. The extraction directory starts
  * empty, so the archive's own symbolic links are the only links that exist in it.
  *
+ * A new symbolic link can change where earlier links lead (a link `a -> b/c` escapes once `b -> ../..` exists),
+ * so earlier links are checked again, but only those whose resolution went through the new link's path: each
+ * link's resolution records the paths it went through. Time and memory are linear in the entries (times the
+ * depth of their paths); only links are remembered.
+ *
  * @internal
  */
 export class EntryGuard {
   private readonly symlinks = new Map<string, { readonly dir: ReadonlyArray<string>; readonly target: string }>()
+  /** For a path, the links whose resolution went through it. */
+  private readonly traversedBy = new Map<string, Set<string>>()
   private bytes = 0
   private entries = 0
 
   constructor(readonly maxBytes: number, readonly maxEntries: number) {}
 
-  /** Resolve `rel` from the directory `from` physically, following known links; undefined when it escapes. */
-  private resolve(from: ReadonlyArray<string>, rel: string, depth = 0): ReadonlyArray<string> | undefined {
+  /**
+   * Resolve `rel` from the directory `from` physically, following known links; undefined when it escapes.
+   * Every path the resolution goes through is added to `through`.
+   */
+  private resolve(
+    from: ReadonlyArray<string>,
+    rel: string,
+    through: Set<string>,
+    depth = 0
+  ): ReadonlyArray<string> | undefined {
     if (depth > 40 || isAbsolute(rel)) return undefined
     let stack = [...from]
     for (const part of segments(rel)) {
@@ -74,14 +90,32 @@ export class EntryGuard {
         continue
       }
       stack.push(part)
-      const link = this.symlinks.get(keyOf(stack))
+      const key = keyOf(stack)
+      through.add(key)
+      const link = this.symlinks.get(key)
       if (link !== undefined) {
-        const resolved = this.resolve(link.dir, link.target, depth + 1)
+        const resolved = this.resolve(link.dir, link.target, through, depth + 1)
         if (resolved === undefined) return undefined
         stack = [...resolved]
       }
     }
     return stack
+  }
+
+  /** Resolve the link at `key` and remember what it went through; false when it escapes. */
+  private checkLink(key: string): boolean {
+    const link = this.symlinks.get(key)!
+    const through = new Set<string>()
+    const inside = this.resolve(link.dir, link.target, through) !== undefined
+    for (const t of through) {
+      let links = this.traversedBy.get(t)
+      if (links === undefined) {
+        links = new Set()
+        this.traversedBy.set(t, links)
+      }
+      links.add(key)
+    }
+    return inside
   }
 
   /** Fails with the reason this entry is unsafe, or returns nothing. */
@@ -101,6 +135,10 @@ export class EntryGuard {
     if (isAbsolute(path)) return unsafe(path, "AbsolutePath", `${path} is an absolute path`)
     const parts = segments(path)
     if (parts.includes("..")) return unsafe(path, "ParentTraversal", `${path} contains a '..' segment`)
+    if (parts.some((p) => /^GNUSparseFile\.\d+$/.test(p))) {
+      // a GNU sparse file in PAX format 0.1/1.0: its data is a sparse map that node-tar would write as is
+      return unsafe(path, "SpecialFile", `${path} is a GNU sparse file, which is not extracted`)
+    }
     for (let i = 1; i <= parts.length; i++) {
       if (this.symlinks.has(keyOf(parts.slice(0, i)))) {
         return unsafe(
@@ -119,7 +157,7 @@ export class EntryGuard {
     }
     if (entry.type === "Link") {
       const target = entry.linkpath ?? ""
-      if (isAbsolute(target) || segments(target).includes("..") || this.resolve([], target) === undefined) {
+      if (isAbsolute(target) || segments(target).includes("..") || this.resolve([], target, new Set()) === undefined) {
         return unsafe(path, "LinkOutside", `hard link ${path} points outside the target: ${target}`)
       }
       const targetParts = segments(target)
@@ -132,14 +170,19 @@ export class EntryGuard {
     if (entry.type === "SymbolicLink") {
       const target = entry.linkpath ?? ""
       const dir = parts.slice(0, -1)
-      if (target === "" || this.resolve(dir, target) === undefined) {
+      const key = keyOf(parts)
+      if (target === "") return unsafe(path, "LinkOutside", `symbolic link ${path} has no target`)
+      this.symlinks.set(key, { dir, target })
+      if (!this.checkLink(key)) {
         return unsafe(path, "LinkOutside", `symbolic link ${path} points outside the target: ${target}`)
       }
-      this.symlinks.set(keyOf(parts), { dir, target })
-      // a new link can change where earlier links lead
-      for (const [key, link] of this.symlinks) {
-        if (this.resolve(link.dir, link.target) === undefined) {
-          return unsafe(path, "LinkOutside", `symbolic link ${path} makes ${key} point outside the target`)
+      // the earlier links that went through this path now go through the new link
+      const affected = this.traversedBy.get(key)
+      if (affected !== undefined) {
+        for (const other of [...affected]) {
+          if (other !== key && !this.checkLink(other)) {
+            return unsafe(path, "LinkOutside", `symbolic link ${path} makes ${other} point outside the target`)
+          }
         }
       }
     }
@@ -162,7 +205,29 @@ const tarWarning = (
 }
 
 /**
+ * How many entries node-tar has queued and not finished writing (its private `pending` count), when it can be
+ * read. node-tar reads entries as fast as bytes arrive and queues their file-system work without back-pressure:
+ * 200,000 empty entries (1.2 MB of tar.gz) took 837 MB. Writing waits while too many are queued.
+ */
+const pendingOf = (unpack: Unpack): () => number => {
+  const symbol = Object.getOwnPropertySymbols(unpack).find((s) => s.description === "pending")
+  if (symbol === undefined) return () => 0
+  return () => (unpack as unknown as Record<symbol, number>)[symbol] ?? 0
+}
+
+/** Entries node-tar may have queued before writing more waits. @internal */
+export const MAX_PENDING_ENTRIES = 512
+
+/** One turn of the event loop (file-system callbacks run), not on the `Clock`: node-tar's work is real I/O. */
+const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+/**
  * Feed `source` (tar or tar.gz bytes) into node-tar extracting into `directory` (which exists and is empty).
+ *
+ * gzip is decompressed here (node:zlib), not by node-tar: node-tar aborts on a truncated gzip stream (an
+ * interrupted download) and reports it before its queued writes finish, so a clean-up then raced them. Fed plain
+ * tar, node-tar always ends with `close` once every entry is written, which this waits for however extraction
+ * ends (done, failed, interrupted): nothing is written into the directory after this returns.
  * @internal
  */
 const unpackInto = <E, R>(
@@ -202,6 +267,21 @@ const unpackInto = <E, R>(
         record(tarWarning(code, String(message), data as unknown as Record<string, unknown>))
       }
     })
+    // node-tar skips entries of types it does not know (a GNU sparse file, a tape volume header, ...) without
+    // asking the filter: refuse them rather than lose a file silently
+    unpack.on("ignoredEntry", (entry: ReadEntry) => {
+      if (failure === undefined && !entry.meta) {
+        record(unsafe(
+          entry.path,
+          "SpecialFile",
+          `${entry.path} is a ${entry.type} entry; only files, directories and links are extracted`
+        ))
+      }
+    })
+    const pending = pendingOf(unpack)
+    const throttle: Effect.Effect<void> = Effect.suspend(() =>
+      pending() > MAX_PENDING_ENTRIES && !settled ? Effect.zipRight(nextTurn, throttle) : Effect.void
+    )
     // listeners stay attached for the stream's whole life, so a late error never becomes an uncaught one
     const done = new Promise<void>((resolve) => {
       unpack.on("close", () => {
@@ -214,26 +294,68 @@ const unpackInto = <E, R>(
         resolve()
       })
     })
-    const write = (chunk: Uint8Array) =>
-      Effect.async<void>((resume) => {
-        if (settled || unpack.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
-          return resume(Effect.void)
-        }
-        const onDrain = () => {
-          unpack.off("drain", onDrain)
-          resume(Effect.void)
-        }
-        unpack.on("drain", onDrain)
-        void done.then(onDrain)
-        return Effect.sync(() => unpack.off("drain", onDrain))
+    let gunzip: Zlib.Gunzip | undefined
+    let inputEnded = false
+    let unpackEnded = false
+    const endUnpack = () => {
+      if (unpackEnded) return
+      unpackEnded = true
+      unpack.end()
+    }
+    // end the input once: through gunzip (which ends node-tar when it has flushed, or fails), or node-tar directly
+    const endInput = () => {
+      if (inputEnded) return
+      inputEnded = true
+      if (gunzip !== undefined) gunzip.end()
+      else endUnpack()
+    }
+    let sink: NodeJS.WritableStream = unpack
+    let started = false
+    const start = (first: Uint8Array) => {
+      started = true
+      if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
+        gunzip = Zlib.createGunzip()
+        gunzip.on("error", (e) => {
+          record(unsafe("", "Malformed", `the archive is not valid gzip: ${e.message}`))
+          // what was decompressed is in node-tar already: end it so that it finishes its queued work
+          endUnpack()
+        })
+        gunzip.on("end", endUnpack)
+        // zlib hands out 16 KiB at a time: pause it while node-tar has too many entries queued
+        gunzip.on("data", (data: Buffer) => {
+          unpack.write(data)
+          if (pending() > MAX_PENDING_ENTRIES) {
+            gunzip!.pause()
+            void Effect.runPromise(throttle).then(() => gunzip!.resume())
+          }
+        })
+        sink = gunzip
+      }
+    }
+    const write = (chunk: Uint8Array): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!started) start(chunk)
+        if (settled) return Effect.void
+        const drained = sink.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        const wait = drained ? Effect.void : Effect.async<void>((resume) => {
+          const onDrain = () => {
+            sink.removeListener("drain", onDrain)
+            resume(Effect.void)
+          }
+          sink.on("drain", onDrain)
+          void done.then(onDrain)
+          return Effect.sync(() => sink.removeListener("drain", onDrain))
+        })
+        return Effect.zipRight(wait, throttle)
       })
     const finish = Effect.async<void>((resume) => {
-      if (!settled) unpack.end()
+      if (!settled) endInput()
       void done.then(() => setImmediate(() => resume(Effect.void)))
     })
     return source.pipe(
       Stream.runForEachWhile((chunk) => Effect.map(write(chunk), () => failure === undefined && !settled)),
-      Effect.onExit(() => finish),
+      // uninterruptible: an interrupted download still waits for node-tar's queued writes before clean-up
+      Effect.onExit(() => Effect.uninterruptible(finish)),
       Effect.flatMap(() => (failure === undefined ? Effect.void : Effect.fail(failure)))
     )
   })
@@ -290,8 +412,11 @@ export const extract = <E, R, E2 = never, R2 = never>(
       yield* fs.rename(temp, target).pipe(Effect.mapError((e) => writeFailed(e.message)))
       return target
     }).pipe(
+      // node-tar has finished writing by now (unpackInto waits for it), so the removal cannot race it
       Effect.onExit((exit) =>
-        Exit.isSuccess(exit) ? Effect.void : Effect.ignore(fs.remove(temp, { recursive: true, force: true }))
+        Exit.isSuccess(exit)
+          ? Effect.void
+          : fs.remove(temp, { recursive: true, force: true }).pipe(Effect.retry({ times: 3 }), Effect.ignore)
       )
     )
   })
