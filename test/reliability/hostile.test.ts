@@ -267,14 +267,15 @@ const countEntries = (dir: string): number => {
   }
 }
 
-/** 100,000 empty files in 100 directories. */
+/** `n` empty files in 100 directories. */
 const manyEntries = (n: number) =>
   tarball(Array.from({ length: n }, (_, i) => ({ path: `d${i % 100}/f${i}`, content: "" })))
 
 describe("issue 15 / 5: an interrupted, timed-out or failed download leaves nothing behind", () => {
-  const archive = manyEntries(100_000)
+  // 20,000 entries (the issue's probe used 100,000: the outcome is the same, the CI budget is not)
+  const archive = manyEntries(20_000)
 
-  it.scopedLive("interrupted while a 100,000-entry archive is being extracted: no partial directory", () =>
+  it.scopedLive("interrupted while a 20,000-entry archive is being extracted: no partial directory", () =>
     Effect.gen(function*() {
       const dir = yield* scratchDir
       const server = yield* checkpointServer((res) => sendBytes(res, archive))
@@ -283,12 +284,12 @@ describe("issue 15 / 5: an interrupted, timed-out or failed download leaves noth
       // interrupt midway, once files are being written into the temporary directory
       for (let i = 0; i < 2000; i++) {
         const partial = FS.readdirSync(dir).find((name) => name.startsWith(".out.partial-"))
-        if (partial !== undefined && countEntries(NodePath.join(dir, partial)) > 500) break
+        if (partial !== undefined && countEntries(NodePath.join(dir, partial)) > 200) break
         yield* Effect.sleep("10 millis")
       }
       const written = countEntries(dir)
       yield* Fiber.interrupt(fiber)
-      assert.isAbove(written, 500, "interrupted midway, with files written")
+      assert.isAbove(written, 200, "interrupted midway, with files written")
       assert.deepStrictEqual(FS.readdirSync(dir), [], "nothing left behind")
     }))
 
