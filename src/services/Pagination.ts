@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import * as Chunk from "effect/Chunk"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -60,8 +59,10 @@ export interface Options {
   readonly readAhead?: number | undefined
 }
 
-// A turn of the event loop on the live clock (a zero timer); immediate under TestClock, so tests stay deterministic.
-const eventLoopTurn = Effect.sleep(Duration.zero)
+// The consumer yields once to the scheduler, so the read-ahead fiber just forked starts (and sends its request, up
+// to its first real wait) before this page is consumed. A scheduler yield, not a timer: no real turn of the event
+// loop is needed, so under TestClock, against an in-process LocalMaster, the order of events is always the same.
+const letReadAheadStart = Effect.yieldNow()
 
 /**
  * The offset of the page after `page`, or none when `page` was the last.
@@ -113,9 +114,9 @@ export const stream = <A, E, R>(
         const next = max !== undefined && seen >= max ? Option.none() : nextOffset(state.offset, page)
         // One page of read-ahead: the next page is requested while the consumer works on this one.
         const pending = readAhead && Option.isSome(next) ? yield* Effect.fork(fetchPage(next.value)) : undefined
-        // one turn of the event loop lets the read-ahead fiber send its request, so that it is in flight while this
-        // page is consumed (and, with streamDecoded, decoded) instead of after
-        if (pending !== undefined) yield* eventLoopTurn
+        // the read-ahead fiber sends its request now, so that it is in flight while this page is consumed (and, with
+        // streamDecoded, decoded) instead of after
+        if (pending !== undefined) yield* letReadAheadStart
         return [
           Chunk.unsafeFromArray(items as Array<A>),
           Option.map(next, (offset): State => ({ offset, seen, pending }))

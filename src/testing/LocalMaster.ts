@@ -15,7 +15,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -32,6 +31,7 @@ import { openSession } from "./internal/domain/users.js"
 import { advance } from "./internal/drivers/advance.js"
 import type * as Faults from "./internal/faults.js"
 import { applyPlan, connectionError, connectionFault, faultKinds } from "./internal/faults.js"
+import { readStreamBody, requestBodyText, routerRequest, toClientResponse } from "./internal/inProcess.js"
 import { startServer } from "./internal/node.js"
 import type { Outcome } from "./internal/router.js"
 import { route } from "./internal/router.js"
@@ -232,6 +232,12 @@ const defaultUsers = [
   { username: "determined", password: "", admin: false, active: true }
 ]
 
+/**
+ * The in-process answer of a master made by {@link make} without a fault plan: no web body is read or written, so
+ * a request through {@link httpClient} never leaves the fiber (determinism under `TestClock`).
+ */
+const inProcess = new WeakMap<LocalMaster.Service, (request: Request, bodyText: string) => Effect.Effect<Outcome>>()
+
 const toResponse = (outcome: Outcome): Effect.Effect<Response> => {
   if (outcome._tag === "Body") {
     const headers = new Headers({ "content-type": outcome.contentType })
@@ -306,19 +312,21 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
       }
       return taskLogs(world, path, request, bodyText) ?? checkpointDownload(world, path, request)
     }
+    // one request, its body already read: advance the world to the clock, route, answer (all in the fiber)
+    const answer = (request: Request, bodyText: string): Effect.Effect<Outcome> =>
+      Effect.flatMap(Clock.currentTimeMillis, (t) =>
+        Effect.sync(() => {
+          const url = new URL(request.url)
+          log.push({ method: request.method.toUpperCase(), path: url.pathname, query: url.search.replace(/^\?/, "") })
+          advance(world, t)
+          return route(world, routes, request, bodyText, extra)
+        }))
     const handle = (request: Request): Effect.Effect<Response> =>
       Effect.gen(function*() {
         const bodyText = request.body === null
           ? ""
           : yield* Effect.promise(() => request.text()).pipe(Effect.orElseSucceed(() => ""))
-        const t = yield* Clock.currentTimeMillis
-        const outcome = yield* Effect.sync(() => {
-          const url = new URL(request.url)
-          log.push({ method: request.method.toUpperCase(), path: url.pathname, query: url.search.replace(/^\?/, "") })
-          advance(world, t)
-          return route(world, routes, request, bodyText, extra)
-        })
-        return yield* toResponse(outcome)
+        return yield* toResponse(yield* answer(request, bodyText))
       }).pipe(Effect.withSpan("LocalMaster.handle"))
 
     const faulty = options.faults === undefined ? undefined : applyPlan(options.faults, options.seed ?? 42, handle)
@@ -359,6 +367,14 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
       openStreams: faulty?.openStreams ?? Effect.succeed(0),
       setFaultsActive: faulty?.setActive ?? (() => Effect.void)
     }
+    // without a fault plan (which works on web responses and their byte streams) the in-process client skips the
+    // web Request/Response pair: see httpClient
+    if (faulty === undefined) {
+      inProcess.set(
+        service,
+        (request, bodyText) => answer(request, bodyText).pipe(Effect.withSpan("LocalMaster.handle"))
+      )
+    }
     return service
   })
 
@@ -380,21 +396,6 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
 export const layerEmulator = (options: Options = {}): Layer.Layer<LocalMaster> =>
   Layer.scoped(LocalMaster, make(options))
 
-const readStreamBody = (stream: Stream.Stream<Uint8Array, unknown>): Effect.Effect<Uint8Array> =>
-  Stream.runCollect(stream).pipe(
-    Effect.map((chunks) => {
-      const parts = Chunk.toReadonlyArray(chunks)
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-      let offset = 0
-      for (const p of parts) {
-        out.set(p, offset)
-        offset += p.length
-      }
-      return out
-    }),
-    Effect.orElseSucceed(() => new Uint8Array())
-  )
-
 /**
  * An `HttpClient` whose requests are answered by a LocalMaster in process.
  *
@@ -414,6 +415,13 @@ const readStreamBody = (stream: Stream.Stream<Uint8Array, unknown>): Effect.Effe
 export const httpClient = (master: LocalMaster.Service): HttpClient.HttpClient =>
   HttpClient.make((request, url, signal) =>
     Effect.gen(function*() {
+      const direct = inProcess.get(master)
+      if (direct !== undefined) {
+        const bodyText = yield* requestBodyText(request.body)
+        if (bodyText !== undefined) {
+          return toClientResponse(request, yield* direct(routerRequest(request, url), bodyText))
+        }
+      }
       const headers = new Headers()
       for (const [k, v] of Object.entries(request.headers)) headers.set(k, v)
       const body = request.body

@@ -1,8 +1,9 @@
 /**
  * Stepping virtual time in tests: drive a program that sleeps, polls and streams under `TestClock` to its end.
  *
- * `TestClock.adjust` wakes only the sleeps that are already scheduled. A program talking to LocalMaster also waits
- * for real I/O now and then (an in-process response body, a loopback socket), so a test alternates two things until
+ * `TestClock.adjust` wakes only the sleeps that are already scheduled. A program may also wait for real I/O now and
+ * then (a loopback socket, a file read; `LocalMaster.layer` without a fault plan answers within the fiber), so a
+ * test alternates two things until
  * the program is done: one real turn of the event loop ({@link settle}), so pending I/O lands and the fibers it
  * woke reach their next sleep, and one `TestClock.adjust(step)`. These are the helpers the project's own tests use
  * (docs/TESTING.md, *Stepping virtual time*). They need the `TestClock`: run them inside `it.effect` (which
@@ -33,8 +34,8 @@ const turn = (): Promise<void> =>
   new Promise<void>((resolve) => typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0))
 
 /**
- * One real turn of the event loop, without moving the `TestClock`: pending I/O (in-process response bodies,
- * loopback sockets) lands and the fibers it wakes run until they suspend again.
+ * One real turn of the event loop, without moving the `TestClock`: pending I/O (loopback sockets, file
+ * reads, web response bodies) lands and the fibers it wakes run until they suspend again.
  *
  * @since 0.1.0
  * @category combinators

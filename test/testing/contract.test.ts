@@ -176,9 +176,9 @@ describe.skipIf(contract === undefined)("LocalMaster contract walk", () => {
       yield* w.call("GetWorkspaceProjects", "GET", `/api/v1/workspaces/${ws.id}/projects?sortBy=SORT_BY_NAME`)
 
       // ---- experiments -----------------------------------------------------------------------------------------
-      assert.match(
+      assert.strictEqual(
         yield* w.fail("CreateExperiment", "POST", "/api/v1/experiments", 500, { config: "name: x\n" }),
-        /^invalid experiment configuration: /
+        "managed experiments require entrypoint"
       )
       yield* w.fail("CreateExperiment", "POST", "/api/v1/experiments", 404, {
         config: singleConfig(),

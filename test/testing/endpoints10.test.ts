@@ -221,6 +221,79 @@ describe("LocalMaster templates", () => {
     }))
 })
 
+describe("LocalMaster CreateExperiment: the master's order of checks (parseCreateExperiment)", () => {
+  const slotsRefused = `<config>.resources: additionalProperties "slots" not allowed`
+
+  it.scoped("a template holding resources.slots: the create succeeds (PAUSED), the merged config keeps its values", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.ok("POST", "/api/v1/templates/slots", { name: "slots", config: { resources: { slots: 0, weight: 1 } } })
+      const text = singleConfig(100, "resources: {priority: 3}")
+      // validateOnly takes the same path: the user's config holds no slots, the template's are merged after the check
+      const validated = yield* t.ok("POST", "/api/v1/experiments", {
+        config: text,
+        template: "slots",
+        validateOnly: true
+      })
+      assert.strictEqual(validated.experiment.id, 0)
+      const r = yield* t.ok("POST", "/api/v1/experiments", { config: text, template: "slots", activate: false })
+      assert.strictEqual(r.experiment.state, "STATE_PAUSED")
+      const resources = r.experiment.config.resources
+      assert.strictEqual(resources.slots, 0)
+      assert.strictEqual(resources.weight, 1)
+      assert.strictEqual(resources.priority, 3)
+      assert.strictEqual(resources.slots_per_trial, 1)
+      assert.deepStrictEqual(r.config.resources, resources)
+      const got = yield* t.ok("GET", `/api/v1/experiments/${r.experiment.id}`)
+      assert.strictEqual(got.experiment.state, "STATE_PAUSED")
+      assert.strictEqual(got.config.resources.slots, 0)
+      // the original config is the user's text, without the template
+      assert.strictEqual(got.experiment.originalConfig, text)
+    }))
+
+  it.scoped("resources.slots in the user's own config: 500 with the master's message, template or not, validateOnly or not", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.ok("POST", "/api/v1/templates/slots", { name: "slots", config: { resources: { slots: 0 } } })
+      const text = singleConfig(100, "resources: {slots: 2}")
+      for (
+        const extra of [{}, { template: "slots" }, { validateOnly: true }, { template: "slots", validateOnly: true }]
+      ) {
+        const r = yield* t.fails(500, slotsRefused)("POST", "/api/v1/experiments", { config: text, ...extra })
+        assert.deepStrictEqual(r, { error: { code: 13, reason: "Internal", error: slotsRefused } })
+      }
+      // checked before the template: even an unknown template answers the slots error
+      yield* t.fails(500, slotsRefused)("POST", "/api/v1/experiments", { config: text, template: "missing" })
+      assert.strictEqual((yield* t.ok("GET", "/api/v1/experiments")).experiments.length, 0)
+    }))
+
+  it.scoped("no searcher: 500 with IsComplete's message; no entrypoint: 500, unless the template gives one", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      const noSearcher = "invalid experiment configuration: config is invalid or incomplete: " +
+        "<config>: searcher is a required property"
+      for (const validateOnly of [false, true]) {
+        yield* t.fails(500, noSearcher)("POST", "/api/v1/experiments", {
+          config: "name: x\nentrypoint: python3 train.py\n",
+          validateOnly
+        })
+        // the entrypoint is checked first (and an empty one is an entrypoint)
+        yield* t.fails(500, "managed experiments require entrypoint")("POST", "/api/v1/experiments", {
+          config: "name: x\n",
+          validateOnly
+        })
+        yield* t.fails(500, noSearcher)("POST", "/api/v1/experiments", {
+          config: "name: x\nentrypoint: ''\n",
+          validateOnly
+        })
+      }
+      yield* t.ok("POST", "/api/v1/templates/entry", { name: "entry", config: { entrypoint: "python3 train.py" } })
+      const withoutEntrypoint = "name: x\nsearcher: {name: single, metric: loss}\n"
+      const r = yield* t.ok("POST", "/api/v1/experiments", { config: withoutEntrypoint, template: "entry" })
+      assert.strictEqual(r.experiment.config.entrypoint, "python3 train.py")
+    }))
+})
+
 describe("LocalMaster resource-pool bindings", () => {
   it.scoped("binding the default pool fails with the upstream message", () =>
     Effect.gen(function*() {

@@ -18,7 +18,7 @@ const layers: ReadonlyArray<{ readonly name: string; readonly has: (file: string
   { name: "wire views and error mapping", has: (f) => ["wire.ts", "views.ts", "tgz.ts", "unmanaged.ts"].includes(f) },
   { name: "search queries", has: (f) => f.startsWith("search/") },
   { name: "routes and the HTTP edge", has: (f) => f === "router.ts" || f.startsWith("routes/") },
-  { name: "the HTTP edge", has: (f) => f === "faults.ts" || f === "node.ts" }
+  { name: "the HTTP edge", has: (f) => ["faults.ts", "node.ts", "inProcess.ts"].includes(f) }
 ]
 
 const layerOf = (file: string): number => {

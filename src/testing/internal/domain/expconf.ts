@@ -212,7 +212,21 @@ const eachHp = (hps: JsonObject, f: (name: string, def: JsonObject) => void, pat
 }
 
 /**
- * Validates the user's config and returns it merged with every default, keys sorted.
+ * `resources.slots` in the user's own config (not in a template's: this runs before the template is merged), as
+ * parseCreateExperiment refuses it: a plain error, so 500.
+ *
+ * @internal
+ */
+export const refuseUserSlots = (user: JsonObject): JsonObject => {
+  if (isObject(user.resources) && user.resources.slots !== undefined && user.resources.slots !== null) {
+    throw new Rejected({ message: `<config>.resources: additionalProperties "slots" not allowed` })
+  }
+  return user
+}
+
+/**
+ * Validates the user's config (the template already merged under it) and returns it merged with every default,
+ * keys sorted. A template's `resources.slots` stays, as the master keeps it.
  *
  * @internal
  */
@@ -220,17 +234,16 @@ export const completeConfig = (
   user: JsonObject,
   options: { readonly defaultName: string; readonly seed: number; readonly unmanaged?: boolean }
 ): JsonObject => {
-  if (!options.unmanaged && (user.entrypoint === undefined || user.entrypoint === null || user.entrypoint === "")) {
-    throw invalid("entrypoint: entrypoint is required")
-  }
-  if (isObject(user.resources) && user.resources.slots !== undefined) {
-    throw invalid("resources.slots: resources.slots is not supported; use resources.slots_per_trial")
+  // the master's order (parseCreateExperiment): the entrypoint of the merged config, then completeness
+  if (!options.unmanaged && (user.entrypoint === undefined || user.entrypoint === null)) {
+    throw new Rejected({ message: "managed experiments require entrypoint" })
   }
   const ws = typeof user.workspace === "string" ? user.workspace : ""
   const pj = typeof user.project === "string" ? user.project : ""
   if ((ws === "") !== (pj === "")) throw invalid("workspace and project must be specified together")
   const searcher = user.searcher
-  if (!isObject(searcher)) throw invalid("searcher: searcher is required")
+  // `schemas.IsComplete`: searcher is one of the experiment schema's eventuallyRequired properties
+  if (!isObject(searcher)) throw invalid("config is invalid or incomplete: <config>: searcher is a required property")
   const sname = searcher.name
   if (typeof sname !== "string") throw invalid("searcher.name: searcher.name is required")
   if (REMOVED_SEARCHERS.includes(sname)) {

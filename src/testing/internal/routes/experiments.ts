@@ -6,12 +6,13 @@
  */
 import { garbageCollect } from "../domain/checkpoints.js"
 import { DELETE_DELAY } from "../domain/constants.js"
-import { completeConfig, parseConfigText, petName } from "../domain/expconf.js"
+import { completeConfig, petName } from "../domain/expconf.js"
 import { activateExperiment, pauseExperiment, stopExperiment } from "../domain/lifecycle.js"
 import { Rng } from "../domain/rng.js"
 import { makeSearcher, startSearch, timingOf } from "../domain/searchers.js"
 import type { Checkpoint, Experiment, ModelFile, Trial, User, World } from "../domain/store.js"
 import { isTerminalExperiment } from "../domain/store.js"
+import { userConfigWithTemplate } from "../domain/templates.js"
 import { experimentWireState } from "../domain/trials.js"
 import type { Json, JsonObject } from "../json.js"
 import { isObject } from "../json.js"
@@ -32,7 +33,6 @@ import {
   timestamp,
   WireError
 } from "../wire.js"
-import { applyTemplate } from "./templates.js"
 
 const decodeBase64 = (s: unknown, field: string): Uint8Array => {
   if (s === undefined || s === null || s === "") return new Uint8Array()
@@ -115,7 +115,7 @@ const experimentSeed = (world: World, configText: string): string => {
 }
 
 export const createExperiment = (world: World, user: User, options: CreateOptions): Experiment => {
-  const userConfig = applyTemplate(world, options.template, parseConfigText(options.configText))
+  const userConfig = userConfigWithTemplate(world, options.configText, options.template)
   const projectId = resolveProject(world, options.projectId, userConfig)
   const project = world.project(projectId)
   const workspace = world.workspaces.get(project.workspaceId)
@@ -388,9 +388,10 @@ export const routes: Routes = {
       : JSON.stringify(configText)
     const modelDefinition = decodeModelDefinition(b.array("modelDefinition") ?? [])
     if (b.bool("validateOnly") === true) {
-      const cfg = applyTemplate(ctx.world, b.string("template"), parseConfigText(text))
-      completeConfig(cfg, { defaultName: "validate", seed: 0, unmanaged: b.bool("unmanaged") === true })
+      // the same checks in the same order as a create (parseCreateExperiment), nothing stored
+      const cfg = userConfigWithTemplate(ctx.world, text, b.string("template"))
       resolveProject(ctx.world, b.int("projectId") ?? 0, cfg)
+      completeConfig(cfg, { defaultName: "validate", seed: 0, unmanaged: b.bool("unmanaged") === true })
       return json({ experiment: emptyExperimentJson(), config: null, warnings: [] })
     }
     if (b.bool("unmanaged") === true) throw internal("unmanaged experiments are not supported by LocalMaster")

@@ -3,71 +3,19 @@
  * delete, and the `template` of CreateExperiment (the template's config merged under the experiment's, as
  * `schemas.Merge(config, template)` does: the experiment's values win, objects merge key by key).
  *
- * Templates live in a per-world table here (the store's records are untouched).
+ * The table, the merge and CreateExperiment's use of a template are the domain's (domain/templates.ts).
  *
  * @internal
  */
 import type { World } from "../domain/store.js"
-import type { Json, JsonObject } from "../json.js"
+import type { Template } from "../domain/templates.js"
+import { templateJson, templatesOf } from "../domain/templates.js"
+import type { JsonObject } from "../json.js"
+import { isObject } from "../json.js"
 import type { Routes } from "../router.js"
 import { paginationJson } from "../views.js"
 import type { Page } from "../wire.js"
 import { Code, internal, invalidArgument, json, notFound, pageInfo, WireError } from "../wire.js"
-
-/** @internal */
-export interface Template {
-  name: string
-  config: JsonObject
-  workspaceId: number
-}
-
-const tables = new WeakMap<World, Map<string, Template>>()
-
-/** The world's templates by name. @internal */
-export const templatesOf = (world: World): Map<string, Template> => {
-  let t = tables.get(world)
-  if (t === undefined) {
-    t = new Map()
-    tables.set(world, t)
-  }
-  return t
-}
-
-/** `templatev1.Template`. @internal */
-export const templateJson = (t: Template): JsonObject => ({
-  name: t.name,
-  config: t.config,
-  workspaceId: t.workspaceId
-})
-
-const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v)
-
-/** `schemas.Merge(obj, src)`: values of `obj` win; objects merge recursively; `src` fills what `obj` lacks. */
-const mergeUnder = (obj: Json | undefined, src: Json | undefined): Json | undefined => {
-  if (obj === undefined || obj === null) return src === undefined ? obj : structuredClone(src)
-  if (isObject(obj) && isObject(src)) {
-    const out: JsonObject = { ...obj }
-    for (const [k, v] of Object.entries(src)) {
-      const merged = mergeUnder(out[k], v)
-      if (merged !== undefined) out[k] = merged
-    }
-    return out
-  }
-  return obj
-}
-
-/**
- * Applies CreateExperiment's `template` to the user's parsed config: 404 `template '<name>' not found` for an
- * unknown template.
- *
- * @internal
- */
-export const applyTemplate = (world: World, name: string | undefined, config: JsonObject): JsonObject => {
-  if (name === undefined) return config
-  const t = templatesOf(world).get(name)
-  if (t === undefined) throw notFound("template", name)
-  return mergeUnder(config, t.config) as JsonObject
-}
 
 const duplicate = (what: string) =>
   internal(`${what}: ERROR #23505 duplicate key value violates unique constraint "templates_pkey"`)

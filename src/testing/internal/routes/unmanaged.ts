@@ -6,9 +6,10 @@
  *
  * @internal
  */
-import { completeConfig, parseConfigText } from "../domain/expconf.js"
+import { completeConfig } from "../domain/expconf.js"
 import { logTask } from "../domain/logs.js"
 import type { Checkpoint, Trial, World } from "../domain/store.js"
+import { userConfigWithTemplate } from "../domain/templates.js"
 import { createTrial } from "../domain/trials.js"
 import type { JsonObject } from "../json.js"
 import type { Handler, Outcome, RouteContext, Routes } from "../router.js"
@@ -47,7 +48,6 @@ import {
 import { echoError } from "./checkpointDownload.js"
 import { UUID_RE } from "./checkpoints.js"
 import { createExperiment, decodeModelDefinition } from "./experiments.js"
-import { applyTemplate } from "./templates.js"
 
 const configTextOf = (b: Body): string => {
   const v = b.get("config")
@@ -65,7 +65,7 @@ const createUnmanaged = (ctx: RouteContext, b: Body, externalId: string | undefi
     if (existing !== undefined) {
       // the upsert replaces the config (and so name, description, labels) and nothing else
       rethrowAs(prefix, () => {
-        const cfg = applyTemplate(world, b.string("template"), parseConfigText(text))
+        const cfg = userConfigWithTemplate(world, text, b.string("template"))
         existing.config = completeConfig(cfg, {
           defaultName: String(existing.config.name),
           seed: Number((existing.config.reproducibility as JsonObject | undefined)?.experiment_seed ?? 0),
