@@ -21,6 +21,7 @@ const packed = JSON.parse(
 )
 
 const rootPackages = rootLock.packages
+const registry = (process.env.npm_config_registry ?? "https://registry.npmjs.org/").replace(/\/+$/, "")
 /** Node's lookup: from `node_modules/a/node_modules/b`, the nearest `node_modules/<name>` upwards. */
 const resolve = (from, name) => {
   let dir = from
@@ -64,6 +65,11 @@ const visit = (from, deps, optional = {}) => {
     delete entry.dev
     delete entry.devOptional
     delete entry.peer
+    // the tarball's address, so that npm finds it in the cache by integrity without asking for registry metadata
+    if (entry.resolved === undefined && entry.link !== true && entry.version !== undefined) {
+      const name = entry.name ?? at.slice(at.lastIndexOf("node_modules/") + "node_modules/".length)
+      entry.resolved = `${registry}/${name}/-/${name.split("/").pop()}-${entry.version}.tgz`
+    }
     packages[at] = entry
     visit(at, { ...entry.dependencies, ...requiredPeers(entry) }, { ...entry.optionalDependencies, ...optionalPeers(entry) })
   }
