@@ -709,6 +709,10 @@ export const where = (...filters: ReadonlyArray<Filter>): Query => ({
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { Experiment, Query } from "effect-determined"
+ *
+ * const everything = Experiment.search(Query.all)
  */
 export const all: Query = where()
 
@@ -717,6 +721,10 @@ export const all: Query = where()
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const q = Query.make(Query.field("name").contains("mnist"))
  */
 export const make = (q: Query | Filter): Query => (q._tag === "Query" ? q : where(q))
 
@@ -725,6 +733,10 @@ export const make = (q: Query | Filter): Query => (q._tag === "Query" ? q : wher
  *
  * @since 0.1.0
  * @category sorting
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const byLoss = Query.asc(Query.validation("validation_loss").min)
  */
 export const asc = (column: Column): SortKey => ({ location: column.location, column: column.column, direction: "asc" })
 
@@ -733,6 +745,10 @@ export const asc = (column: Column): SortKey => ({ location: column.location, co
  *
  * @since 0.1.0
  * @category sorting
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const newest = Query.desc(Query.field("startTime"))
  */
 export const desc = (column: Column): SortKey => ({
   location: column.location,
@@ -760,6 +776,11 @@ export const sortBy: {
  *
  * @since 0.1.0
  * @category combinators
+ * @example
+ * import { pipe } from "effect"
+ * import { Query } from "effect-determined"
+ *
+ * const top5 = pipe(Query.all, Query.sortBy(Query.desc(Query.field("id"))), Query.limit(5))
  */
 export const limit: {
   (n: number): (q: Query | Filter) => Query
@@ -771,6 +792,10 @@ export const limit: {
  *
  * @since 0.1.0
  * @category combinators
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const everyMnist = Query.includeArchived(Query.field("name").contains("mnist"))
  */
 export const includeArchived = (q: Query | Filter): Query => ({ ...make(q), showArchived: true })
 
@@ -782,6 +807,10 @@ export const includeArchived = (q: Query | Filter): Query => ({ ...make(q), show
  *
  * @since 0.1.0
  * @category printing
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const text = Query.format(Query.field("state").eq("COMPLETED")) // state = "COMPLETED"
  */
 export const format = (q: Query | Filter): string => {
   const query = make(q)
@@ -797,6 +826,10 @@ export const format = (q: Query | Filter): string => {
  *
  * @since 0.1.0
  * @category printing
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const filter = Query.toFilterJson(Query.validation("validation_loss").min.lt(0.2))
  */
 export const toFilterJson = (q: Query | Filter): string => {
   const query = make(q)
@@ -827,5 +860,9 @@ export const explain = (q: Query | Filter, options: PlanOptions = { table: "expe
  *
  * @since 0.1.0
  * @category printing
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const text = Query.formatExplanation(Query.explain(Query.field("name").contains("mnist")))
  */
 export const formatExplanation = (explanation: Explanation): string => formatPlan(explanation)
