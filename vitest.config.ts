@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     alias: {
       "effect-determined/testing": path.resolve(import.meta.dirname, "src/testing/index.ts"),
+      "effect-determined/advanced": path.resolve(import.meta.dirname, "src/advanced.ts"),
       "effect-determined": path.resolve(import.meta.dirname, "src/index.ts")
     }
   },

@@ -10,7 +10,8 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime, ParseResult, Schema, Stream } from "effect"
-import { Determined, DeterminedHttp, Experiment, Metrics, ResourceCache, RetryPolicy, Trial } from "effect-determined"
+import { Determined, Experiment, Metrics, ResourceCache, RetryPolicy, Trial } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
 import * as Http from "../src/internal/http.js"
 import * as ExperimentModels from "../src/resources/internal/models/experiment.js"

@@ -11,15 +11,9 @@ export * as DeterminedConfig from "./services/DeterminedConfig.js"
 /** @since 0.1.0 */
 export * as DeterminedError from "./DeterminedError.js"
 /** @since 0.1.0 */
-export * as DeterminedHttp from "./services/DeterminedHttp.js"
-/** @since 0.1.0 */
-export * as Pagination from "./services/Pagination.js"
-/** @since 0.1.0 */
 export * as ResourceCache from "./services/ResourceCache.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./services/RetryPolicy.js"
-/** @since 0.1.0 */
-export * as Session from "./services/Session.js"
 /** @since 0.1.0 */
 export * as Workspace from "./resources/Workspace.js"
 /** @since 0.1.0 */

@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
+import * as PagedDecode from "../internal/pagination.js"
 import { type ApiRequest, DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
 import * as ResourceCache from "../services/ResourceCache.js"
@@ -273,7 +274,7 @@ const decodeExperiments = (options: ListOptions) => (rows: ReadonlyArray<unknown
  * const mine = Experiment.list({ users: ["alice"], states: ["ACTIVE"], sortBy: "START_TIME", orderBy: "desc" })
  */
 export const list = Effect.fn("Experiment.list")(function*(options: ListOptions = {}) {
-  return yield* Pagination.collectDecoded(experimentsPage(options), decodeExperiments(options))
+  return yield* PagedDecode.collectDecoded(experimentsPage(options), decodeExperiments(options))
 })
 
 /**
@@ -290,7 +291,7 @@ export const list = Effect.fn("Experiment.list")(function*(options: ListOptions 
 export const stream = (
   options: ListOptions = {}
 ): Stream.Stream<Experiment, Errors.HttpError, DeterminedHttp> =>
-  Pagination.streamDecoded(experimentsPage(options), decodeExperiments(options))
+  PagedDecode.streamDecoded(experimentsPage(options), decodeExperiments(options))
 
 // ---------------------------------------------------------------------------------------------------------------
 // setters

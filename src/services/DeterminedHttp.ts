@@ -122,7 +122,7 @@ export class DeterminedHttp extends Context.Tag("effect-determined/DeterminedHtt
  * @since 0.1.0
  * @category constructors
  * @example
- * import { DeterminedHttp } from "effect-determined"
+ * import { DeterminedHttp } from "effect-determined/advanced"
  *
  * DeterminedHttp.path`/api/v1/models/${"a/b c"}` // "/api/v1/models/a%2Fb%20c"
  */

@@ -64,13 +64,8 @@ export interface Options {
 // loop is needed, so under TestClock, against an in-process LocalMaster, the order of events is always the same.
 const letReadAheadStart = Effect.yieldNow()
 
-/**
- * The offset of the page after `page`, or none when `page` was the last.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const nextOffset = <A>(offset: number, page: Page<A>): Option.Option<number> => {
+// The offset of the page after `page`, or none when `page` was the last.
+const nextOffset = <A>(offset: number, page: Page<A>): Option.Option<number> => {
   const p = page.pagination
   if (p === undefined || p === null || page.items.length === 0) return Option.none()
   if (p.endIndex >= p.total) return Option.none()
@@ -85,7 +80,7 @@ export const nextOffset = <A>(offset: number, page: Page<A>): Option.Option<numb
  * @category constructors
  * @example
  * import { Effect, Stream } from "effect"
- * import { Pagination } from "effect-determined"
+ * import { Pagination } from "effect-determined/advanced"
  *
  * const rows = Pagination.stream((offset) =>
  *   Effect.succeed({ items: [offset], pagination: { offset, limit: 1, startIndex: offset, endIndex: offset + 1, total: 3 } })
@@ -136,34 +131,3 @@ export const collect = <A, E, R>(
   options: Options = {}
 ): Effect.Effect<ReadonlyArray<A>, E, R> =>
   Effect.map(Stream.runCollect(stream(fetchPage, options)), Chunk.toReadonlyArray)
-
-/**
- * Like {@link stream}, for pages fetched as raw JSON rows and decoded in a later stage: the next page is requested
- * as soon as the current one has arrived, and its rows are decoded while that request is in flight, so decoding
- * overlaps the server's work instead of adding to it.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const streamDecoded = <Raw, A, E, R, E2, R2>(
-  fetchPage: (offset: number) => Effect.Effect<Page<Raw>, E, R>,
-  decode: (rows: ReadonlyArray<Raw>) => Effect.Effect<ReadonlyArray<A>, E2, R2>,
-  options: Options = {}
-): Stream.Stream<A, E | E2, R | R2> =>
-  Stream.mapChunksEffect(
-    stream(fetchPage, options),
-    (rows) => Effect.map(decode(Chunk.toReadonlyArray(rows)), (decoded) => Chunk.unsafeFromArray(decoded as Array<A>))
-  )
-
-/**
- * {@link streamDecoded}, collected.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const collectDecoded = <Raw, A, E, R, E2, R2>(
-  fetchPage: (offset: number) => Effect.Effect<Page<Raw>, E, R>,
-  decode: (rows: ReadonlyArray<Raw>) => Effect.Effect<ReadonlyArray<A>, E2, R2>,
-  options: Options = {}
-): Effect.Effect<ReadonlyArray<A>, E | E2, R | R2> =>
-  Effect.map(Stream.runCollect(streamDecoded(fetchPage, decode, options)), Chunk.toReadonlyArray)

@@ -9,17 +9,8 @@ import { HttpClient, HttpClientError } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import type { Context, Exit } from "effect"
 import { Cause, Effect, HashSet, Layer, List, Logger, LogLevel, Option, Redacted, Stream, Tracer } from "effect"
-import {
-  Determined,
-  DeterminedConfig,
-  DeterminedHttp,
-  Experiment,
-  Model,
-  RetryPolicy,
-  Session,
-  Trial,
-  User
-} from "effect-determined"
+import { Determined, DeterminedConfig, Experiment, Model, RetryPolicy, Trial, User } from "effect-determined"
+import { DeterminedHttp, Session } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
 import * as util from "node:util"
 import { hashPassword } from "../../src/internal/hash.js"

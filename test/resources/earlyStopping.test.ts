@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
-import { DeterminedHttp, EarlyStopping, Experiment, Trial } from "effect-determined"
+import { EarlyStopping, Experiment, Trial } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
 import { withClock } from "../testing/helpers.js"
 

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Exit, Schema } from "effect"
-import { Checkpoint, Experiment, Model, Pagination, Project, Trial, Workspace } from "effect-determined"
+import { Checkpoint, Experiment, Model, Project, Trial, Workspace } from "effect-determined"
+import { Pagination } from "effect-determined/advanced"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { json, loginOk, makeMockHttp } from "../utils/mockHttp.js"

@@ -3,7 +3,7 @@
  * tests do not depend on `Experiment.create`), and count the requests the master received.
  */
 import { Effect, Exit, Schema, TestClock } from "effect"
-import { DeterminedHttp } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
 
 export const config = (overrides: Record<string, unknown> = {}) => ({

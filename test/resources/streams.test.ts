@@ -3,7 +3,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Schedule, Schema, Stream } from "effect"
-import { DeterminedHttp, Experiment, Metrics, Trial } from "effect-determined"
+import { Experiment, Metrics, Trial } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
 import { layerWithDrops } from "../utils/dropConnections.js"
 import { driveClock } from "../utils/mockHttp.js"

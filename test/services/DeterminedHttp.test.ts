@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Schema, Stream, TestClock } from "effect"
-import { DeterminedHttp } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { awaitRequests, awaitSleeping, driveClock, json, loginOk, makeMockHttp, unaryError } from "../utils/mockHttp.js"
 
 const Thing = Schema.Struct({ thing: Schema.Struct({ id: Schema.Number, name: Schema.String }) })

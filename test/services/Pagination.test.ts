@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Ref, Stream } from "effect"
-import { Pagination } from "effect-determined"
+import { Pagination } from "effect-determined/advanced"
 
 // A server of `total` rows answering like the master: pageSize rows from the offset (0 = page_info default 100,
 // or everything for in_memory), with endIndex exclusive.

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Schedule, Schema, Stream, TestClock } from "effect"
-import { DeterminedHttp, RetryPolicy } from "effect-determined"
+import { RetryPolicy } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import {
   awaitRequests,
   awaitSleeping,

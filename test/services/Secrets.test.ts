@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, HashSet, List, Logger, LogLevel, Ref, Schema } from "effect"
-import { DeterminedHttp } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { driveClock, json, makeMockHttp, unaryError } from "../utils/mockHttp.js"
 
 const TOKEN = "v2.public.SUPER-SECRET-TOKEN"

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Logger, Ref, Schema } from "effect"
-import { Determined, DeterminedHttp, RetryPolicy } from "effect-determined"
+import { Determined, RetryPolicy } from "effect-determined"
+import { DeterminedHttp } from "effect-determined/advanced"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as https from "node:https"

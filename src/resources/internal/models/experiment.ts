@@ -172,7 +172,7 @@ export const ExperimentResponse = Schema.Struct({
 })
 
 /**
- * A page of experiments with its rows still raw, decoded later (`Pagination.streamDecoded`), so that decoding
+ * A page of experiments with its rows still raw, decoded later (`internal/pagination.ts`), so that decoding
  * overlaps the request for the next page.
  * @internal
  */
