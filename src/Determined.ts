@@ -24,6 +24,12 @@ import * as Session from "./services/Session.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { Effect } from "effect"
+ * import type { Determined, Experiment } from "effect-determined"
+ *
+ * // what a program written against the SDK requires
+ * type Program = Effect.Effect<ReadonlyArray<Experiment.Experiment>, unknown, Determined.Services>
  */
 export type Services =
   | DeterminedConfig.DeterminedConfig
@@ -34,6 +40,16 @@ export type Services =
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { Determined } from "effect-determined"
+ *
+ * const options: Determined.Options = {
+ *   master: "https://det.example.com",
+ *   username: "alice",
+ *   password: "s3cret",
+ *   timeout: "30 seconds",
+ *   cache: { capacity: 10_000, timeToLive: "5 minutes" }
+ * }
  */
 export interface Options extends DeterminedConfig.Options, HttpClientOptions {
   /** Options of the in-memory cache, or `false` to disable caching. Default: bounded LRU, no expiry. */
@@ -134,6 +150,11 @@ export const layerHttpClientWith = (
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Layer } from "effect"
+ * import { Determined, DeterminedConfig } from "effect-determined"
+ *
+ * const client = Determined.layerHttpClient.pipe(Layer.provide(DeterminedConfig.layer({ master: "localhost:8080" })))
  */
 export const layerHttpClient: Layer.Layer<
   HttpClient.HttpClient,
@@ -156,6 +177,13 @@ const withHttpClient = <E, R>(
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { Determined } from "effect-determined"
+ *
+ * // the application's own HTTP client
+ * const sdk = Determined.layerWithoutHttpClient({ master: "localhost:8080" }).pipe(Layer.provide(FetchHttpClient.layer))
  */
 export const layerWithoutHttpClient = (
   options: Options = {}
@@ -183,6 +211,15 @@ export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfi
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Config } from "effect"
+ * import { Determined } from "effect-determined"
+ *
+ * const sdk = Determined.layerConfig({
+ *   master: Config.string("MY_MASTER"),
+ *   username: Config.string("MY_USER"),
+ *   password: Config.redacted("MY_PASSWORD")
+ * })
  */
 export const layerConfig = (
   options: Config.Config.Wrap<DeterminedConfig.Options>
@@ -212,6 +249,11 @@ export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigEr
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * const once = Experiment.list().pipe(Effect.ensuring(Effect.ignore(Determined.logout)))
  */
 export const logout = Effect.flatMap(Session.Session, (session) => session.logout)
 

@@ -31,9 +31,9 @@ export * as DeterminedHttp from "./services/DeterminedHttp.js"
  * import { DeterminedHttp, Pagination } from "effect-determined/advanced"
  *
  * const Page = Schema.Struct({ templates: Schema.Array(Schema.Unknown), pagination: Pagination.Pagination })
- * const templates = Pagination.collect((offset, limit) =>
+ * const templates = Pagination.collect((offset) =>
  *   Effect.flatMap(DeterminedHttp.DeterminedHttp, (http) =>
- *     http.json({ method: "GET", path: "/api/v1/templates", query: { offset, limit } }, Page)).pipe(
+ *     http.json({ method: "GET", path: "/api/v1/templates", query: { offset, limit: 100 } }, Page)).pipe(
  *       Effect.map((page) => ({ items: page.templates, pagination: page.pagination }))
  *     ))
  */

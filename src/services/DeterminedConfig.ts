@@ -19,6 +19,10 @@ import { InvalidConfiguration } from "../DeterminedError.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { DeterminedConfig } from "effect-determined"
+ *
+ * const tls: DeterminedConfig.TlsOptions = { caFile: "/etc/determined/ca.pem", certName: "master.internal" }
  */
 export interface TlsOptions {
   /** A PEM file with the CA (or self-signed certificate) that signed the master's certificate. */
@@ -34,6 +38,11 @@ export interface TlsOptions {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * const master = Effect.map(DeterminedConfig.DeterminedConfig, (config: DeterminedConfig.Service) => config.master)
  */
 export interface Service {
   /** Canonical master URL, e.g. `http://localhost:8080`, no trailing slash. */
@@ -66,6 +75,11 @@ export interface Service {
 /**
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * const user = Effect.map(DeterminedConfig.DeterminedConfig, (config) => config.username)
  */
 export class DeterminedConfig extends Context.Tag("effect-determined/DeterminedConfig")<DeterminedConfig, Service>() {}
 
@@ -74,6 +88,10 @@ export class DeterminedConfig extends Context.Tag("effect-determined/DeterminedC
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { DeterminedConfig } from "effect-determined"
+ *
+ * const options: DeterminedConfig.Options = { master: "det.example.com", token: "v2.public.xyz", timeout: "20 seconds" }
  */
 export interface Options {
   readonly master?: string | undefined
@@ -91,6 +109,10 @@ export interface Options {
  *
  * @since 0.1.0
  * @category constants
+ * @example
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * const master = process.env.MY_MASTER ?? DeterminedConfig.defaultMaster
  */
 export const defaultMaster = "http://localhost:8080"
 
@@ -135,6 +157,12 @@ export const canonicalizeMasterUrl = (input: string): Either.Either<string, Inva
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { Effect } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * const master = Effect.map(DeterminedConfig.make({ master: "localhost" }), (config) => config.master)
+ * // "http://localhost:8080"
  */
 export const make = (options: Options = {}): Effect.Effect<Service, InvalidConfiguration> =>
   Effect.gen(function*() {
@@ -184,6 +212,11 @@ export const layer = (options: Options = {}): Layer.Layer<DeterminedConfig, Inva
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Config } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * const layer = DeterminedConfig.layerConfig({ master: Config.string("MY_MASTER"), token: Config.redacted("MY_TOKEN") })
  */
 export const layerConfig = (
   options: Config.Config.Wrap<Options>
@@ -197,6 +230,12 @@ export const layerConfig = (
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * // the environment's options, then the master only
+ * const master = Effect.map(DeterminedConfig.fromEnv, (options) => options.master)
  */
 export const fromEnv: Config.Config<Options> = Config.all({
   master: Config.string("DET_MASTER").pipe(
@@ -230,6 +269,13 @@ export const fromEnv: Config.Config<Options> = Config.all({
  *
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ *
+ * const master = Effect.map(DeterminedConfig.DeterminedConfig, (c) => c.master).pipe(
+ *   Effect.provide(DeterminedConfig.layerFromEnv)
+ * )
  */
 export const layerFromEnv: Layer.Layer<DeterminedConfig, InvalidConfiguration | ConfigError.ConfigError> = Layer
   .effect(DeterminedConfig, Effect.flatMap(fromEnv, make))

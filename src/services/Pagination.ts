@@ -20,6 +20,11 @@ import * as Stream from "effect/Stream"
  *
  * @since 0.1.0
  * @category schemas
+ * @example
+ * import { Schema } from "effect"
+ * import { Pagination } from "effect-determined/advanced"
+ *
+ * const page = Schema.decodeUnknownSync(Pagination.Pagination)({ offset: 0, limit: 10, startIndex: 0, endIndex: 10, total: 42 })
  */
 export const Pagination = Schema.Struct({
   offset: Schema.Number,
@@ -30,8 +35,14 @@ export const Pagination = Schema.Struct({
 })
 
 /**
+ * The decoded `pagination` message.
+ *
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { Pagination } from "effect-determined/advanced"
+ *
+ * const isLast = (p: Pagination.Pagination) => p.endIndex >= p.total
  */
 export interface Pagination extends Schema.Schema.Type<typeof Pagination> {}
 
@@ -40,6 +51,13 @@ export interface Pagination extends Schema.Schema.Type<typeof Pagination> {}
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { Pagination } from "effect-determined/advanced"
+ *
+ * const last: Pagination.Page<string> = {
+ *   items: ["a", "b"],
+ *   pagination: { offset: 10, limit: 10, startIndex: 10, endIndex: 12, total: 12 }
+ * }
  */
 export interface Page<A> {
   readonly items: ReadonlyArray<A>
@@ -49,6 +67,11 @@ export interface Page<A> {
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { Pagination } from "effect-determined/advanced"
+ *
+ * // the first 500 rows from row 100, fetched strictly on demand
+ * const options: Pagination.Options = { offset: 100, maxItems: 500, readAhead: 0 }
  */
 export interface Options {
   /** Offset of the first row. Default 0. */
@@ -125,6 +148,14 @@ export const stream = <A, E, R>(
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { Effect } from "effect"
+ * import { Pagination } from "effect-determined/advanced"
+ *
+ * const all = Pagination.collect((offset) =>
+ *   Effect.succeed({ items: [offset], pagination: { offset, limit: 1, startIndex: offset, endIndex: offset + 1, total: 3 } })
+ * )
+ * // Effect.runSync(all) is [0, 1, 2]
  */
 export const collect = <A, E, R>(
   fetchPage: (offset: number) => Effect.Effect<Page<A>, E, R>,

@@ -29,6 +29,12 @@ import * as Errors from "../DeterminedError.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * // a predicate that never retries POSTs, whatever the SDK marks idempotent
+ * const retryable = (error: Parameters<typeof RetryPolicy.isRetryable>[0], request: RetryPolicy.Request) =>
+ *   request.method !== "POST" && RetryPolicy.isRetryable(error, request)
  */
 export interface Request {
   readonly method: string
@@ -42,6 +48,15 @@ export interface Request {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Duration, Schedule } from "effect"
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * const policy: RetryPolicy.Options = {
+ *   schedule: Schedule.spaced("2 seconds").pipe(Schedule.intersect(Schedule.recurs(3))),
+ *   retryable: RetryPolicy.isRetryable,
+ *   maxRetryAfter: Duration.minutes(1)
+ * }
  */
 export interface Options {
   /**
@@ -63,6 +78,11 @@ export interface Options {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * const options: RetryPolicy.BackoffOptions = { times: 8, base: "200 millis", factor: 3, maxDelay: "10 seconds" }
+ * const schedule = RetryPolicy.backoff(options)
  */
 export interface BackoffOptions {
   /** Retries after the first attempt; 0 disables retrying. Default 5. */
@@ -129,6 +149,11 @@ export const isRetryable = (error: Errors.HttpError, request: Request): boolean 
  *
  * @since 0.1.0
  * @category constants
+ * @example
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * // the defaults, with a longer Retry-After honoured
+ * const layer = RetryPolicy.layer({ ...RetryPolicy.defaults, maxRetryAfter: "2 minutes" })
  */
 export const defaults: Options = {
   schedule: backoff(),
@@ -141,6 +166,12 @@ export const defaults: Options = {
  *
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect } from "effect"
+ * import { RetryPolicy } from "effect-determined"
+ *
+ * // the policy in effect where this runs
+ * const retries = Effect.map(RetryPolicy.RetryPolicy, (policy) => policy.maxRetryAfter)
  */
 export class RetryPolicy extends Context.Reference<RetryPolicy>()("effect-determined/RetryPolicy", {
   defaultValue: (): Options => defaults

@@ -46,6 +46,11 @@ import { buildTgz } from "./internal/tgz.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const options: LocalMaster.Options = { seed: 7, speed: 1000, users: [{ username: "alice", password: "pw" }] }
+ * const layer = LocalMaster.layer({ ...options, login: { username: "alice", password: "pw" } })
  */
 export interface Options {
   /** Seed of every random choice (searchers, curves' noise, uuids, tokens). Default 42. */
@@ -126,6 +131,12 @@ export type FaultStats = Faults.FaultStats
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * // 500 log lines of trial 1, one every 50 ms of the trial's time
+ * const seeded = Effect.flatMap(LocalMaster.LocalMaster, (master) => master.seedLogs(1, 500, { every: "50 millis" }))
  */
 export interface SeedOptions {
   /** Time between two consecutive rows' timestamps. */
@@ -137,6 +148,14 @@ export interface SeedOptions {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const gets = Effect.map(
+ *   Effect.flatMap(LocalMaster.LocalMaster, (master) => master.requests),
+ *   (requests: ReadonlyArray<LocalMaster.RequestRecord>) => requests.filter((r) => r.method === "GET").length
+ * )
  */
 export interface RequestRecord {
   readonly method: string
@@ -221,6 +240,16 @@ export declare namespace LocalMaster {
  *
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const listed = Effect.gen(function*() {
+ *   const master = yield* LocalMaster.LocalMaster
+ *   yield* Experiment.list()
+ *   return (yield* master.requests).length
+ * }).pipe(Effect.provide(LocalMaster.layer()))
  */
 export class LocalMaster extends Context.Tag("effect-determined/testing/LocalMaster")<
   LocalMaster,

@@ -15,6 +15,10 @@ import type { JsonObject } from "../resources/internal/wire.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const step: Script.Report = Script.report("validation", { validation_loss: 0.25 })
  */
 export interface Report {
   readonly action: "report"
@@ -27,6 +31,10 @@ export interface Report {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const step: Script.Checkpoint = Script.checkpoint()
  */
 export interface Checkpoint {
   readonly action: "checkpoint"
@@ -37,6 +45,10 @@ export interface Checkpoint {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const step: Script.Log = Script.log("epoch 1 done", { level: "INFO" })
  */
 export interface Log {
   readonly action: "log"
@@ -49,6 +61,10 @@ export interface Log {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const step: Script.Sleep = Script.sleep("30 seconds")
  */
 export interface Sleep {
   readonly action: "sleep"
@@ -60,6 +76,10 @@ export interface Sleep {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const step: Script.Exit = Script.exit(1) // the trial fails
  */
 export interface Exit {
   readonly action: "exit"
@@ -71,6 +91,10 @@ export interface Exit {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const steps: ReadonlyArray<Script.Action> = [Script.report("training", { loss: 1 }), Script.checkpoint(), Script.exit(0)]
  */
 export type Action = Report | Checkpoint | Log | Sleep | Exit
 
@@ -79,6 +103,10 @@ export type Action = Report | Checkpoint | Log | Sleep | Exit
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const actions: Script.Actions = Script.make(Script.report("validation", { validation_loss: 0.5 }), Script.exit(0))
  */
 export type Actions = Readonly<Record<string, Action>>
 
@@ -87,6 +115,11 @@ export type Actions = Readonly<Record<string, Action>>
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const level: Script.LogLevel = "WARNING"
+ * const step = Script.log("disk almost full", { level })
  */
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL"
 

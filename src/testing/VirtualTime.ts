@@ -22,6 +22,12 @@ import * as TestClock from "effect/TestClock"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { VirtualTime } from "effect-determined/testing"
+ *
+ * const options: VirtualTime.StepOptions = { step: "100 millis", maxSteps: 10_000 }
+ * const done = VirtualTime.run(Effect.sleep("5 seconds"), options)
  */
 export interface StepOptions {
   /** How far each step moves the `TestClock`. Default 1 second. */

@@ -9,6 +9,12 @@
  *
  * @since 0.1.0
  * @category modules
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const experiments = Experiment.list().pipe(Effect.provide(LocalMaster.layer({ seed: 1 })))
  */
 export * as LocalMaster from "./LocalMaster.js"
 
@@ -17,6 +23,10 @@ export * as LocalMaster from "./LocalMaster.js"
  *
  * @since 0.1.0
  * @category modules
+ * @example
+ * import { Script } from "effect-determined/testing"
+ *
+ * const config = Script.config(Script.make(Script.report("validation", { validation_loss: 0.1 }), Script.exit(0)))
  */
 export * as Script from "./Script.js"
 
@@ -25,5 +35,11 @@ export * as Script from "./Script.js"
  *
  * @since 0.1.0
  * @category modules
+ * @example
+ * import { Effect } from "effect"
+ * import { VirtualTime } from "effect-determined/testing"
+ *
+ * // an hour of sleeping, in virtual time (under TestClock)
+ * const hour = VirtualTime.run(Effect.sleep("1 hour"), { step: "1 minute" })
  */
 export * as VirtualTime from "./VirtualTime.js"
