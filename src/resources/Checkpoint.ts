@@ -257,4 +257,29 @@ export {
 } from "./internal/metrics.js"
 
 // download through the master (src/resources/internal/checkpointDownload.ts)
-export { download, type DownloadOptions } from "./internal/checkpointDownload.js"
+export {
+  /**
+   * Download a checkpoint through the master into `outputDir` (default `checkpoints/<uuid>`, as upstream) and
+   * return its absolute path. Skips the download when the directory already holds a checkpoint
+   * (`metadata.json` or `MLmodel`), and writes `metadata.json` when it is missing, as upstream. The checkpoint
+   * must be `COMPLETED` or `PARTIALLY_DELETED` and come from a trial (`CheckpointNotDownloadable`).
+   *
+   * @since 0.1.0
+   * @category operations
+   * @example
+   * import { Effect } from "effect"
+   * import { Checkpoint, Experiment } from "effect-determined"
+   *
+   * const best = Experiment.listCheckpoints(7, { sortBy: "validation_loss", orderBy: "asc", maxResults: 1 }).pipe(
+   *   Effect.flatMap(([top]) => Checkpoint.download(top!.uuid, "./best"))
+   * )
+   */
+  download,
+  /**
+   * Options of {@link download}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type DownloadOptions
+} from "./internal/checkpointDownload.js"

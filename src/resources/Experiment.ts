@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
+import * as Http from "../internal/http.js"
 import * as PagedDecode from "../internal/pagination.js"
 import { type ApiRequest, DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
@@ -256,11 +257,9 @@ const experimentsPage = (options: ListOptions) => (offset: number) =>
       Effect.map((r) => ({ items: r.experiments, pagination: r.pagination }))
     )
 
+// rows fetched raw (Schema.Unknown) are decoded here, with a DecodeError naming the request and the field
 const decodeExperiments = (options: ListOptions) => (rows: ReadonlyArray<unknown>) =>
-  Effect.flatMap(
-    DeterminedHttp,
-    (http) => http.decode(experimentsRequest(options, 0), Fast.ExperimentRows, rows, "experiments")
-  )
+  Http.decodeValue(experimentsRequest(options, 0), 200, Fast.ExperimentRows, rows, "experiments")
 
 /**
  * Every experiment matching the filters (all pages). List rows are trimmed by the master (`trialIds: []`,
@@ -608,18 +607,10 @@ export type Destination =
   | { readonly projectId: number }
   | { readonly workspace: string; readonly project: string }
 
-/**
- * The id of the project named `project` in the workspace named `workspace` (exact names, through the Workspace
- * and Project lookups). Fails with `NotFound{resource: "workspace" | "project"}` when either does not exist.
- *
- * @since 0.1.0
- * @category operations
- * @example
- * import { Experiment } from "effect-determined"
- *
- * const projectId = Experiment.resolveProject("research", "vision")
- */
-export const resolveProject = Effect.fn("Experiment.resolveProject")(function*(workspace: string, project: string) {
+// The id of the project named `project` in the workspace named `workspace` (exact names, through the Workspace and
+// Project lookups); `NotFound{resource: "workspace" | "project"}` when either does not exist. Public as
+// `Project.getByName(workspace, project)`.
+const resolveProject = Effect.fn("Experiment.resolveProject")(function*(workspace: string, project: string) {
   yield* Effect.annotateCurrentSpan("determined.workspace.name", workspace)
   yield* Effect.annotateCurrentSpan("determined.project.name", project)
   const ws = yield* Workspace.getByName(workspace)
@@ -846,7 +837,57 @@ export {
 } from "./internal/watch.js"
 
 // creation from a model directory and code download (src/resources/internal/experimentCreate.ts)
-export { create, type CreateOptions, downloadCode } from "./internal/experimentCreate.js"
+export {
+  /**
+   * Create an experiment from a config and, optionally, a model directory packed as upstream. The directory
+   * is checked and packed before anything is sent. The request is never repeated once it may have reached the
+   * master: a connection lost or a timeout after sending fails with `ExperimentMayExist`.
+   *
+   * Reading a model directory, an include or a config file needs the disk: then the effect requires `FileSystem`
+   * and `Path` of `@effect/platform` (on Node, provide `NodeContext.layer` of `@effect/platform-node`). A config
+   * given as an object, with no model directory and no includes, needs neither.
+   *
+   * @since 0.1.0
+   * @category operations
+   * @example
+   * import { NodeContext } from "@effect/platform-node"
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * // reads ./mnist from the disk: requires FileSystem and Path
+   * const launch = Experiment.create({
+   *   config: { name: "mnist-lr-0.01", entrypoint: "python3 train.py", hyperparameters: { lr: 0.01 } },
+   *   modelDir: "./mnist"
+   * }).pipe(
+   *   Effect.catchTag("ExperimentMayExist", (e) => Effect.logWarning(e.message)),
+   *   Effect.provide(NodeContext.layer)
+   * )
+   *
+   * // a config object alone touches no disk
+   * const bare = Experiment.create({ config: { name: "no-code", entrypoint: "sleep 1" } })
+   */
+  create,
+  /**
+   * What {@link create} takes.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type CreateOptions,
+  /**
+   * Download an experiment's model definition and extract it into `outputDir` (which must not exist or be
+   * empty), safely and atomically. Returns the absolute path of `outputDir`. Writes to the disk through the
+   * `FileSystem` and `Path` of `@effect/platform` the application provides (on Node, `NodeContext.layer`).
+   *
+   * @since 0.1.0
+   * @category operations
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const dir = Experiment.downloadCode(7, "./exp-7-code")
+   */
+  downloadCode
+} from "./internal/experimentCreate.js"
 
 // searching with the filter language (src/resources/Query.ts, src/resources/internal/search/)
 

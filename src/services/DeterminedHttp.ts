@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import * as Http from "../internal/http.js"
@@ -85,29 +84,12 @@ export interface Service {
    */
   readonly stream: <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) => Stream.Stream<A, Errors.HttpError>
   /**
-   * Decode JSON that a request returned (e.g. rows of a page fetched with `Schema.Unknown`, decoded later), with
-   * a `DecodeError` that names the request and the offending field under `field`.
-   */
-  readonly decode: <A, I>(
-    request: ApiRequest,
-    schema: Schema.Schema<A, I, never>,
-    value: unknown,
-    field?: string
-  ) => Effect.Effect<A, Errors.DecodeError>
-  /**
    * Send a request and stream the bytes of its 2xx body, e.g. a binary download. The request until the response
    * headers is retried like any request; the body fails with `TransportError` when the connection breaks and
    * with `Timeout` (`stage: "idle"`) when no bytes arrive for `DeterminedConfig.streamIdleTimeout`. Interrupting
    * the stream closes the response.
    */
   readonly bytes: (request: ApiRequest) => Stream.Stream<Uint8Array, Errors.HttpError>
-  /**
-   * Send a request and return the raw 2xx response, closed with the scope. Its body is read without the SDK's
-   * deadlines: prefer {@link Service.bytes}.
-   */
-  readonly raw: (
-    request: ApiRequest
-  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError, Scope.Scope>
 }
 
 /**
@@ -210,16 +192,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
         )
       )
 
-    const raw = (request: ApiRequest) =>
-      Effect.acquireRelease(
-        authenticated(request, (response) => Effect.succeed(response)),
-        () => Effect.void
-      )
-
-    const decode = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>, value: unknown, field?: string) =>
-      Http.decodeValue(request, 200, schema, value, field)
-
-    return { json, void: voidRequest, stream, bytes, raw, decode }
+    return { json, void: voidRequest, stream, bytes }
   }
 )
 

@@ -31,15 +31,21 @@ import { retrying } from "../internal/retry.js"
 import { DeterminedConfig } from "./DeterminedConfig.js"
 
 /**
- * A token together with its generation: each login increments the generation, so a request that failed with
- * generation `n` asks for a login only if nobody has logged in since.
+ * The token a request carries. Each login makes a new `Credential`, so a request that was refused with one asks
+ * for a login only if nobody has logged in since (`refresh` compares them by identity).
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Session } from "effect-determined/advanced"
+ *
+ * // log in again because this credential was refused (shared with every fiber that needs it)
+ * const again = Effect.flatMap(Session.Session, (session) =>
+ *   Effect.flatMap(session.credential, (stale: Session.Credential) => session.refresh(stale)))
  */
 export interface Credential {
   readonly token: Redacted.Redacted<string>
-  readonly generation: number
 }
 
 /**
@@ -93,7 +99,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
     const target: Http.Target = config
     const canLogin = Option.isNone(config.token)
     const state = yield* Ref.make<State>({
-      current: Option.map(config.token, (token) => ({ token, generation: 0 })),
+      current: Option.map(config.token, (token): Credential => ({ token })),
       inflight: Option.none()
     })
     const scope = yield* Effect.scope
@@ -144,7 +150,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
         Effect.flatten(Ref.modify(state, (s): readonly [Effect.Effect<Credential, Errors.HttpError>, State] => {
           const current = s.current
           const fresh = Option.isSome(current) &&
-            (Option.isNone(stale) || current.value.generation !== stale.value.generation)
+            (Option.isNone(stale) || current.value !== stale.value)
           if (fresh) return [Effect.succeed(current.value), s]
           if (Option.isSome(s.inflight)) return [restore(Deferred.await(s.inflight.value)), s]
           if (!canLogin && Option.isSome(current)) {
@@ -159,10 +165,9 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
               s
             ]
           }
-          const generation = Option.isSome(current) ? current.value.generation + 1 : 1
           const done = Deferred.unsafeMake<Credential, Errors.HttpError>(FiberId.none)
           const run = login.pipe(
-            Effect.map((token): Credential => ({ token, generation })),
+            Effect.map((token): Credential => ({ token })),
             Effect.exit,
             Effect.flatMap((exit) =>
               Ref.update(state, (now) => ({

@@ -17,12 +17,7 @@ import type * as Models from "./models/checkpoint.js"
 import * as Fast from "./models/fast.js"
 import type * as Wire from "./wire.js"
 
-/**
- * Options of {@link download}.
- *
- * @since 0.1.0
- * @category models
- */
+/** Documented where it is exported: `Checkpoint.DownloadOptions`. @internal */
 export interface DownloadOptions extends Archive.ExtractOptions {}
 
 const downloadable = new Set(["COMPLETED", "PARTIALLY_DELETED"])
@@ -55,22 +50,7 @@ export const pythonJsonDump = (value: Wire.Json): string =>
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
   )
 
-/**
- * Download a checkpoint through the master into `outputDir` (default `checkpoints/<uuid>`, as upstream) and
- * return its absolute path. Skips the download when the directory already holds a checkpoint
- * (`metadata.json` or `MLmodel`), and writes `metadata.json` when it is missing, as upstream. The checkpoint
- * must be `COMPLETED` or `PARTIALLY_DELETED` and come from a trial (`CheckpointNotDownloadable`).
- *
- * @since 0.1.0
- * @category operations
- * @example
- * import { Effect } from "effect"
- * import { Checkpoint, Experiment } from "effect-determined"
- *
- * const best = Experiment.listCheckpoints(7, { sortBy: "validation_loss", orderBy: "asc", maxResults: 1 }).pipe(
- *   Effect.flatMap(([top]) => Checkpoint.download(top!.uuid, "./best"))
- * )
- */
+/** Documented where it is exported: `Checkpoint.download`. @internal */
 export const download = Effect.fn("Checkpoint.download")(function*(
   uuid: string,
   outputDir?: string,

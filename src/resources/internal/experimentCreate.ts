@@ -21,12 +21,7 @@ import * as ModelDef from "./modelDef.js"
 import { Experiment } from "./models/experiment.js"
 import type * as Wire from "./wire.js"
 
-/**
- * What {@link create} takes.
- *
- * @since 0.1.0
- * @category models
- */
+/** Documented where it is exported: `Experiment.CreateOptions`. @internal */
 export interface CreateOptions {
   /**
    * The experiment configuration, snake_case keys as the master expects: an object (sent as YAML), YAML (or
@@ -195,34 +190,7 @@ const createImpl = Effect.fn("Experiment.create")(function*(options: CreateOptio
   return experiment
 })
 
-/**
- * Create an experiment from a config and, optionally, a model directory packed as upstream. The directory
- * is checked and packed before anything is sent. The request is never repeated once it may have reached the
- * master: a connection lost or a timeout after sending fails with `ExperimentMayExist`.
- *
- * Reading a model directory, an include or a config file needs the disk: then the effect requires `FileSystem`
- * and `Path` of `@effect/platform` (on Node, provide `NodeContext.layer` of `@effect/platform-node`). A config
- * given as an object, with no model directory and no includes, needs neither.
- *
- * @since 0.1.0
- * @category operations
- * @example
- * import { NodeContext } from "@effect/platform-node"
- * import { Effect } from "effect"
- * import { Experiment } from "effect-determined"
- *
- * // reads ./mnist from the disk: requires FileSystem and Path
- * const launch = Experiment.create({
- *   config: { name: "mnist-lr-0.01", entrypoint: "python3 train.py", hyperparameters: { lr: 0.01 } },
- *   modelDir: "./mnist"
- * }).pipe(
- *   Effect.catchTag("ExperimentMayExist", (e) => Effect.logWarning(e.message)),
- *   Effect.provide(NodeContext.layer)
- * )
- *
- * // a config object alone touches no disk
- * const bare = Experiment.create({ config: { name: "no-code", entrypoint: "sleep 1" } })
- */
+/** Documented where it is exported: `Experiment.create`. @internal */
 export const create: {
   (
     options: CreateOptions & {
@@ -295,18 +263,7 @@ const b64FieldStream = <E>(
     )
   })
 
-/**
- * Download an experiment's model definition and extract it into `outputDir` (which must not exist or be
- * empty), safely and atomically. Returns the absolute path of `outputDir`. Writes to the disk through the
- * `FileSystem` and `Path` of `@effect/platform` the application provides (on Node, `NodeContext.layer`).
- *
- * @since 0.1.0
- * @category operations
- * @example
- * import { Experiment } from "effect-determined"
- *
- * const dir = Experiment.downloadCode(7, "./exp-7-code")
- */
+/** Documented where it is exported: `Experiment.downloadCode`. @internal */
 export const downloadCode = Effect.fn("Experiment.downloadCode")(function*(
   id: number,
   outputDir: string,

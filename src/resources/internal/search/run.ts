@@ -11,8 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type * as Errors from "../../../DeterminedError.js"
+import * as Http from "../../../internal/http.js"
+import * as PagedDecode from "../../../internal/pagination.js"
 import { type ApiRequest, DeterminedHttp, path } from "../../../services/DeterminedHttp.js"
-import * as Pagination from "../../../services/Pagination.js"
 import * as ExperimentModels from "../models/experiment.js"
 import * as Models from "../models/run.js"
 import { InvalidQuery, UnknownColumn } from "./errors.js"
@@ -213,15 +214,21 @@ export const search = <A extends Models.SearchedExperiment | Models.FlatRun>(
     const decode = (rows: ReadonlyArray<unknown>) =>
       legacy
         ? Effect.map(
-          http.decode(listRequest(p, options, 0, 0), ExperimentModels.ExperimentRows, rows, "experiments"),
+          Http.decodeValue(listRequest(p, options, 0, 0), 200, ExperimentModels.ExperimentRows, rows, "experiments"),
           (xs) => xs.map((experiment) => Models.SearchedExperiment.make({ experiment, bestTrial: null }))
         )
         : table === "runs"
-        ? http.decode(searchRequest(table, p, options, 0, 0), Models.FlatRunRows, rows, "runs")
-        : http.decode(searchRequest(table, p, options, 0, 0), Models.SearchedExperimentRows, rows, "experiments")
-    let rows = Pagination.streamDecoded<unknown, A, Errors.HttpError, DeterminedHttp, Errors.DecodeError, never>(
+        ? Http.decodeValue(searchRequest(table, p, options, 0, 0), 200, Models.FlatRunRows, rows, "runs")
+        : Http.decodeValue(
+          searchRequest(table, p, options, 0, 0),
+          200,
+          Models.SearchedExperimentRows,
+          rows,
+          "experiments"
+        )
+    let rows = PagedDecode.streamDecoded<unknown, A, Errors.HttpError, DeterminedHttp, Errors.DecodeError, never>(
       fetchPage,
-      decode as (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, Errors.DecodeError>,
+      decode as unknown as (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, Errors.DecodeError>,
       { maxItems: p.masterLimit, readAhead: options.readAhead }
     ) as Stream.Stream<A, SearchError, DeterminedHttp>
     if (test !== undefined) {
