@@ -24,7 +24,16 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-namespace": "off",
-      "@typescript-eslint/no-empty-object-type": "off"
+      "@typescript-eslint/no-empty-object-type": "off",
+      // Error types are API: an error is removed from a type only by its tag (Effect.catchTag / catchTags, which
+      // re-fail what they do not convert). A refinement given to catchIf claims to remove every error of the
+      // refined type, also those its test lets through at run time.
+      "no-restricted-syntax": ["error", {
+        selector: "CallExpression[callee.property.name='catchIf'] > " +
+          ":matches(ArrowFunctionExpression, FunctionExpression)[returnType.typeAnnotation.type='TSTypePredicate']",
+        message: "Do not narrow an error type with a refinement: use Effect.catchTag / catchTags and re-fail " +
+          "what is not handled, or a boolean predicate (which keeps the type)."
+      }]
     }
   },
   {

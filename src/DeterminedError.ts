@@ -193,22 +193,64 @@ export class InvalidConfiguration
 {}
 
 /**
- * Errors any request to the master can produce.
+ * What any request to the master can meet, whatever it asks: the network (`TransportError`, `Timeout`), the
+ * master's or a proxy's load (`RateLimited`, `ServerError`), the session (`Unauthenticated`, and `Forbidden`: with
+ * RBAC any request can be refused, and a deactivated user is refused everything) and the body (`DecodeError`).
+ * Every operation that talks to the master has these in its error type.
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * // Experiment.get fails with Experiment.GetError = RequestError | NotFound
+ * const orUndefined = Experiment.get(7).pipe(Effect.catchTag("NotFound", () => Effect.succeed(undefined)))
  */
-export type HttpError =
-  | NotFound
+export type RequestError =
   | Unauthenticated
   | Forbidden
-  | InvalidRequest
-  | Conflict
   | RateLimited
   | ServerError
   | TransportError
   | Timeout
   | DecodeError
+
+/**
+ * The errors a request can meet because of what it asks: the thing is not there (`NotFound`), the master refuses
+ * the input or the state (`InvalidRequest`), or it conflicts with what exists (`Conflict`). An operation's type
+ * lists only those of them its requests can really produce; a status the operation does not expect (say a 409
+ * from a GET) arrives as `ServerError` with that status, so the type never lies.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SemanticError = NotFound | InvalidRequest | Conflict
+
+/**
+ * Every error a request to the master can produce: {@link RequestError} and {@link SemanticError}. Operations
+ * have narrower types; this is the widest.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type HttpError = RequestError | SemanticError
+
+/**
+ * Tags of {@link RequestError}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const requestErrorTags: ReadonlyArray<RequestError["_tag"]> = [
+  "Unauthenticated",
+  "Forbidden",
+  "RateLimited",
+  "ServerError",
+  "TransportError",
+  "Timeout",
+  "DecodeError"
+]
 
 /**
  * Tags of {@link HttpError}.
@@ -218,15 +260,9 @@ export type HttpError =
  */
 export const httpErrorTags: ReadonlyArray<HttpError["_tag"]> = [
   "NotFound",
-  "Unauthenticated",
-  "Forbidden",
   "InvalidRequest",
   "Conflict",
-  "RateLimited",
-  "ServerError",
-  "TransportError",
-  "Timeout",
-  "DecodeError"
+  ...requestErrorTags
 ]
 
 /**

@@ -37,7 +37,29 @@ export interface RequestSpec {
   readonly body?: unknown
   readonly accept?: string | undefined
   readonly notFound?: { readonly resource: string; readonly id: string | number } | undefined
+  /**
+   * The request can be refused as invalid or in the wrong state (400 → `InvalidRequest`); otherwise a 400 is a
+   * `ServerError`. Default: `true` for writes (POST, PUT, PATCH, DELETE: the master checks states and inputs),
+   * `false` for GET.
+   */
+  readonly invalid?: boolean | undefined
+  /** The request can conflict with what exists (409 → `Conflict`); otherwise a 409 is a `ServerError`. */
+  readonly conflict?: boolean | undefined
 }
+
+/**
+ * The errors a request can fail with: every `RequestError`, and the semantic errors its spec declares. A spec
+ * whose type does not say (a plain `RequestSpec`) declares all three.
+ * @internal
+ */
+export type ErrorOf<S extends RequestSpec> =
+  | Errors.RequestError
+  // (`method` keeps each pattern from being a weak type, to which an object without the property is not assignable)
+  | (S extends { readonly method: Method; readonly notFound?: undefined } ? never : Errors.NotFound)
+  | (S extends { readonly invalid: false } ? never
+    : S extends { readonly method: "GET"; readonly invalid?: false | undefined } ? never
+    : Errors.InvalidRequest)
+  | (S extends { readonly method: Method; readonly conflict?: false | undefined } ? never : Errors.Conflict)
 
 /** @internal */
 export interface Target {
@@ -161,8 +183,22 @@ const tooDeep = (spec: RequestSpec, status: number, field: string) =>
     message: `unexpected response${field === "" ? "" : ` at ${field}`}: JSON nested too deeply to decode`
   })
 
-/** Map an HTTP status and a parsed error body to the closed error set. @internal */
-export const errorFromStatus = (
+/**
+ * Map an HTTP status and a parsed error body to the closed error set. A semantic status the request does not
+ * declare (a 404 without `notFound`, a 400 without `invalid`, a 409 without `conflict`) is a `ServerError` with
+ * that status: the operation's error type names only what it declares, and this keeps that true.
+ * @internal
+ */
+export const errorFromStatus = <S extends RequestSpec>(
+  spec: S,
+  status: number,
+  body: ErrorBody,
+  retryAfterMillis: number | undefined
+): ErrorOf<S> => mapStatus(spec, status, body, retryAfterMillis) as ErrorOf<S>
+
+// The one place where a status becomes an error; it produces a semantic error only when `spec` declares it, which
+// is what `ErrorOf<S>` says (the cast above is this function's contract, tested in test/services/DeterminedHttp).
+const mapStatus = (
   spec: RequestSpec,
   status: number,
   body: ErrorBody,
@@ -171,29 +207,31 @@ export const errorFromStatus = (
   const base = { method: spec.method, path: pathOf(spec), message: body.message }
   switch (status) {
     case 400:
-      return new Errors.InvalidRequest({ ...base, status, reason: body.reason ?? "InvalidArgument" })
+      if (spec.invalid ?? spec.method !== "GET") {
+        return new Errors.InvalidRequest({ ...base, status, reason: body.reason ?? "InvalidArgument" })
+      }
+      break
     case 401:
       return new Errors.Unauthenticated(base)
     case 403:
       return new Errors.Forbidden(base)
     case 404:
-      return new Errors.NotFound({
-        ...base,
-        resource: spec.notFound?.resource ?? "resource",
-        id: spec.notFound === undefined ? spec.path : String(spec.notFound.id)
-      })
+      if (spec.notFound !== undefined) {
+        return new Errors.NotFound({ ...base, resource: spec.notFound.resource, id: String(spec.notFound.id) })
+      }
+      break
     case 409:
-      return new Errors.Conflict(base)
+      if (spec.conflict === true) return new Errors.Conflict(base)
+      break
     case 429:
       return new Errors.RateLimited(retryAfterMillis === undefined ? base : { ...base, retryAfterMillis })
-    default:
-      return new Errors.ServerError({
-        ...base,
-        status,
-        ...(body.reason === undefined ? {} : { reason: body.reason }),
-        ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
-      })
   }
+  return new Errors.ServerError({
+    ...base,
+    status,
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
+    ...(retryAfterMillis === undefined ? {} : { retryAfterMillis })
+  })
 }
 
 const neverSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
@@ -202,10 +240,32 @@ const neverSentCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOST
 const certificateCodes =
   /^(ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE|CERT_[A-Z_]+|[A-Z_]*SELF_SIGNED[A-Z_]*|UNABLE_TO_(GET|VERIFY|DECRYPT|DECODE)_[A-Z_]+)$/
 
-const causeCode = (u: unknown, depth = 0): string | undefined => {
-  if (depth > 4 || !Predicate.isObject(u)) return undefined
-  if ("code" in u && typeof u.code === "string") return u.code
-  return "cause" in u ? causeCode(u.cause, depth + 1) : undefined
+interface Detail {
+  readonly code?: string | undefined
+  readonly message?: string | undefined
+}
+
+// The innermost error of the cause chain that says what happened: Node's `connect ECONNREFUSED 127.0.0.1:8080`
+// sits under fetch's `TypeError: fetch failed`; an AggregateError (both addresses of `localhost` refused) has no
+// message of its own, its errors do. Node's messages name the host and port, never a header or a token.
+const causeDetail = (u: unknown, depth = 0): Detail => {
+  if (depth > 6 || !Predicate.isObject(u)) return {}
+  const code = "code" in u && typeof u.code === "string" ? u.code : undefined
+  const own = "message" in u && typeof u.message === "string" && u.message !== "" ? u.message : undefined
+  if ("errors" in u && Array.isArray(u.errors) && u.errors.length > 0) {
+    const inner = u.errors.map((e) => causeDetail(e, depth + 1)).filter((d) => d.message !== undefined)
+    if (inner.length > 0) {
+      return { code: code ?? inner[0]!.code, message: [...new Set(inner.map((d) => d.message))].join("; ") }
+    }
+  }
+  const deeper = "cause" in u ? causeDetail(u.cause, depth + 1) : {}
+  if (deeper.code !== undefined || code === undefined) {
+    return deeper.message !== undefined ? deeper : { code, message: own }
+  }
+  const address = "address" in u && typeof u.address === "string" ? u.address : undefined
+  const port = "port" in u && typeof u.port === "number" ? u.port : undefined
+  const target = address === undefined ? "" : port === undefined ? ` ${address}` : ` ${address}:${port}`
+  return { code, message: own !== undefined && own.includes(code) ? own : `${own ?? "failed"} (${code}${target})` }
 }
 
 /**
@@ -216,12 +276,12 @@ const platformCause = (error: { readonly cause?: unknown; readonly message: stri
   error.cause ?? new Error(error.message)
 
 const transportError = (spec: RequestSpec, cause: unknown, description?: string): Errors.TransportError => {
-  const code = causeCode(cause)
-  const detail = description ?? (Predicate.isObject(cause) && "message" in cause ? String(cause.message) : "failed")
+  const { code, message } = causeDetail(cause)
+  const parts = [description, message].filter((p): p is string => p !== undefined && p !== "")
   return new Errors.TransportError({
     method: spec.method,
     path: pathOf(spec),
-    message: code === undefined ? detail : `${detail} (${code})`,
+    message: parts.length === 0 ? "the request failed" : [...new Set(parts)].join(": "),
     maybeSent: code === undefined || !neverSentCodes.has(code),
     ...(code !== undefined && certificateCodes.test(code) ? { certificateRejected: true } : {}),
     cause
@@ -375,29 +435,29 @@ const timeoutError = (spec: RequestSpec, duration: Duration.Duration, stage: "at
  * @internal
  */
 export const attempt: {
-  (
+  <S extends RequestSpec>(
     client: HttpClient.HttpClient,
     target: Target,
-    spec: RequestSpec,
+    spec: S,
     token: Option.Option<Redacted.Redacted<string>>
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.HttpError>
-  <A>(
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, ErrorOf<S>>
+  <S extends RequestSpec, A, E extends Errors.HttpError>(
     client: HttpClient.HttpClient,
     target: Target,
-    spec: RequestSpec,
+    spec: S,
     token: Option.Option<Redacted.Redacted<string>>,
-    read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
-  ): Effect.Effect<A, Errors.HttpError>
-} = <A>(
+    read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
+  ): Effect.Effect<A, ErrorOf<S> | E>
+} = <S extends RequestSpec, A, E extends Errors.HttpError>(
   client: HttpClient.HttpClient,
   target: Target,
-  spec: RequestSpec,
+  spec: S,
   token: Option.Option<Redacted.Redacted<string>>,
-  read?: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
-): Effect.Effect<A | HttpClientResponse.HttpClientResponse, Errors.HttpError> =>
+  read?: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
+): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> =>
   client.execute(buildRequest(target, spec, token)).pipe(
     Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
-    Effect.flatMap((response): Effect.Effect<A | HttpClientResponse.HttpClientResponse, Errors.HttpError> => {
+    Effect.flatMap((response): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> => {
       if (response.status >= 200 && response.status < 300) {
         return read === undefined ? Effect.succeed(response) : read(response)
       }
@@ -548,17 +608,17 @@ export const parseJson = (
  * so a long line costs linear time.
  * @internal
  */
-export const ndjson = <A, I>(
-  spec: RequestSpec,
+export const ndjson = <S extends RequestSpec, A, I>(
+  spec: S,
   response: HttpClientResponse.HttpClientResponse,
   schema: Schema.Schema<A, I, never>,
   target: Pick<Target, "streamIdleTimeout" | "maxResponseBytes">
-): Stream.Stream<A, Errors.HttpError> =>
+): Stream.Stream<A, ErrorOf<S>> =>
   Stream.suspend(() => {
     const maxLine = target.maxResponseBytes
     let pending: Array<Uint8Array> = []
     let pendingBytes = 0
-    let failure: Errors.HttpError | undefined
+    let failure: ErrorOf<S> | undefined
     const decoder = new TextDecoder()
     const decodeError = (message: string) =>
       new Errors.DecodeError({ method: spec.method, path: pathOf(spec), status: response.status, field: "", message })

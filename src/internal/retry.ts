@@ -82,11 +82,11 @@ export const scheduleFor = (
  * Run `effect` and retry it by the policy in effect (or `override`).
  * @internal
  */
-export const retrying = <A, R>(
+export const retrying = <A, E extends Errors.HttpError, R>(
   target: RetryTarget,
-  effect: Effect.Effect<A, Errors.HttpError, R>,
+  effect: Effect.Effect<A, E, R>,
   override?: Override
-): Effect.Effect<A, Errors.HttpError, R> =>
+): Effect.Effect<A, E, R> =>
   Effect.flatMap(
     RetryPolicy.RetryPolicy,
     (policy) => Effect.retry(effect, scheduleFor(resolve(policy, override), target, "retry"))

@@ -11,11 +11,14 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import * as ResourceCache from "../services/ResourceCache.js"
-import * as Cached from "./internal/cached.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
+import * as Descriptors from "./internal/descriptors.js"
+import * as Kinds from "./internal/kinds.js"
 import type * as Models from "./internal/models/checkpoint.js"
 import * as Fast from "./internal/models/fast.js"
+import type * as Resource from "./internal/resource.js"
 import type * as Wire from "./internal/wire.js"
 
 export {
@@ -70,18 +73,21 @@ type Checkpoint = Models.Checkpoint
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (uuid: string) => ResourceCache.key<Checkpoint>("checkpoint", uuid)
+export const cacheKey: (uuid: string) => ResourceCache.Key<Checkpoint> = Kinds.checkpoint.key
 
 const notFound = (uuid: string) => ({ resource: "checkpoint", id: uuid })
 
-const fetch = (uuid: string) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/checkpoints/${uuid}`, notFound: notFound(uuid) },
-      Fast.CheckpointResponse
-    )).pipe(Effect.map((r) => r.checkpoint))
+const resource = Descriptors.checkpoint
 
-const cached = Cached.make({ module: "Checkpoint", attribute: "determined.checkpoint.uuid", cacheKey, fetch })
+const fetch = resource.fetch
+
+/**
+ * What reading one checkpoint can fail with: any request's errors, and `NotFound`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
 
 /**
  * A checkpoint by uuid, from the cache when it holds one.
@@ -96,7 +102,7 @@ const cached = Cached.make({ module: "Checkpoint", attribute: "determined.checkp
  *   Effect.map((c) => c.metadata["steps_completed"])
  * )
  */
-export const get = cached.get
+export const get: (uuid: string) => Effect.Effect<Checkpoint, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a checkpoint again, store it in the cache and return it.
@@ -109,12 +115,11 @@ export const get = cached.get
  *
  * const state = Checkpoint.reload("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(Effect.map((c) => c.state))
  */
-export const reload = cached.reload
+export const reload: (uuid: string) => Effect.Effect<Checkpoint, GetError, Resource.Requires> = resource.reload
 
 const writeMetadata = (uuid: string, metadata: Wire.JsonObject) =>
   Effect.gen(function*() {
     const http = yield* DeterminedHttp
-    const cache = yield* ResourceCache.ResourceCache
     const r = yield* http.json(
       {
         method: "POST",
@@ -127,8 +132,7 @@ const writeMetadata = (uuid: string, metadata: Wire.JsonObject) =>
       },
       Fast.CheckpointResponse
     )
-    yield* cache.set(cacheKey(uuid), r.checkpoint)
-    return r.checkpoint
+    return yield* resource.store(r.checkpoint)
   })
 
 /**
@@ -175,9 +179,14 @@ export const removeMetadata = Effect.fn("Checkpoint.removeMetadata")(function*(
 const del = Effect.fn("Checkpoint.delete")(function*(uuid: string) {
   yield* Effect.annotateCurrentSpan("determined.checkpoint.uuid", uuid)
   const http = yield* DeterminedHttp
-  yield* http.void({ method: "DELETE", path: "/api/v1/checkpoints", body: { checkpointUuids: [uuid] } })
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(uuid))
+  yield* http.void({
+    method: "DELETE",
+    path: "/api/v1/checkpoints",
+    body: { checkpointUuids: [uuid] },
+    notFound: notFound(uuid)
+  })
+  // its trial, experiment and the model versions that register it go stale with it (kinds.ts)
+  yield* resource.stale(uuid)
 })
 
 export {
@@ -219,10 +228,10 @@ export const removeFiles = Effect.fn("Checkpoint.removeFiles")(function*(
     method: "POST",
     path: "/api/v1/checkpoints/rm",
     body: { checkpointGlobs: [...globs], checkpointUuids: [uuid] },
-    idempotent: true
+    idempotent: true,
+    notFound: notFound(uuid)
   })
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(uuid))
+  yield* resource.stale(uuid)
 })
 
 /**

@@ -17,12 +17,11 @@ import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import * as Http from "../internal/http.js"
-import * as PagedDecode from "../internal/pagination.js"
-import { type ApiRequest, DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
-import * as Cached from "./internal/cached.js"
+import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
 import * as CheckpointList from "./internal/checkpointList.js"
+import * as Descriptors from "./internal/descriptors.js"
+import * as Kinds from "./internal/kinds.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/experiment.js"
 import * as Fast from "./internal/models/fast.js"
@@ -30,6 +29,7 @@ import * as Projects from "./internal/models/project.js"
 import type { SearchedExperiment } from "./internal/models/run.js"
 import type { Trial } from "./internal/models/trial.js"
 import type { TrialSortBy, TrialState } from "./internal/models/trial.js"
+import * as Resource from "./internal/resource.js"
 import * as SearchRun from "./internal/search/run.js"
 import * as Wire from "./internal/wire.js"
 import * as QueryModule from "./Query.js"
@@ -89,18 +89,38 @@ type Experiment = Models.Experiment
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (id: number) => ResourceCache.key<Experiment>("experiment", id)
+export const cacheKey: (id: number) => ResourceCache.Key<Experiment> = Kinds.experiment.key
 
 const notFound = (id: number) => ({ resource: "experiment", id })
 
-const fetch = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/experiments/${id}`, notFound: notFound(id) },
-      Fast.ExperimentResponse
-    )).pipe(Effect.map((r) => r.experiment))
+const resource = Descriptors.experiment
 
-const cached = Cached.make({ module: "Experiment", attribute: "determined.experiment.id", cacheKey, fetch })
+/**
+ * What reading one experiment can fail with: any request's errors, and `NotFound`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
+
+/**
+ * What listing experiments can fail with: any request's errors, `InvalidRequest` (a filter the master refuses)
+ * and `NotFound` (the `projectId` filter names no project).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.InvalidRequest | Errors.NotFound
+
+/**
+ * What a change to an experiment (setters, labels, control, archive, move, delete) can fail with: any
+ * request's errors, `NotFound`, and `InvalidRequest` (a state or input the master refuses, e.g. archiving a
+ * running experiment).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type MutationError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
 /**
  * An experiment by id, from the cache when it holds one.
@@ -113,7 +133,7 @@ const cached = Cached.make({ module: "Experiment", attribute: "determined.experi
  *
  * const state = Experiment.get(7).pipe(Effect.map((exp) => exp.state))
  */
-export const get = cached.get
+export const get: (id: number) => Effect.Effect<Experiment, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch an experiment again, store it in the cache and return it. Snapshots obtained earlier do not change.
@@ -126,7 +146,7 @@ export const get = cached.get
  *
  * const progress = Experiment.reload(7).pipe(Effect.map((exp) => exp.progress))
  */
-export const reload = cached.reload
+export const reload: (id: number) => Effect.Effect<Experiment, GetError, Resource.Requires> = resource.reload
 
 /**
  * The experiment's config (merged with the master's defaults), read through the cache as {@link get}.
@@ -189,7 +209,7 @@ export interface IdFilter {
  * @since 0.1.0
  * @category models
  */
-export interface ListOptions {
+export interface ListOptions extends Resource.LimitOptions {
   readonly sortBy?: Models.ExperimentSortBy | undefined
   readonly orderBy?: Wire.OrderBy | undefined
   /** Case-insensitive substring of the name. */
@@ -213,11 +233,9 @@ export interface ListOptions {
   readonly experimentIdFilter?: IdFilter | undefined
   /** Fill `bestTrialSearcherMetric` and `bestTrialId` of each row. */
   readonly showTrialData?: boolean | undefined
-  /** Rows per request; the master's default is 100. */
-  readonly pageSize?: number | undefined
 }
 
-const experimentsRequest = (options: ListOptions, offset: number): ApiRequest => {
+const experimentsRequest = (options: ListOptions, page: Resource.PageRequest) => {
   const filter = options.experimentIdFilter ?? {}
   const incl = options.experimentIds === undefined && filter.incl === undefined
     ? undefined
@@ -226,8 +244,8 @@ const experimentsRequest = (options: ListOptions, offset: number): ApiRequest =>
     method: "GET",
     path: "/api/v1/experiments",
     query: {
-      offset,
-      limit: options.pageSize,
+      offset: page.offset,
+      limit: page.limit,
       sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
       orderBy: Wire.orderByToWire(options.orderBy),
       name: options.name,
@@ -246,20 +264,27 @@ const experimentsRequest = (options: ListOptions, offset: number): ApiRequest =>
       "experimentIdFilter.notIn": filter.notIn,
       showTrialData: options.showTrialData
     },
+    invalid: true,
     notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
-  }
+  } as const
 }
 
 // Pages arrive with raw rows; the rows are decoded in a later stage, while the next page is already requested.
-const experimentsPage = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) => http.json(experimentsRequest(options, offset), Fast.ExperimentsPageRaw))
-    .pipe(
-      Effect.map((r) => ({ items: r.experiments, pagination: r.pagination }))
+const experiments = Resource.listDecoded({
+  span: "Experiment.list",
+  request: experimentsRequest,
+  schema: Fast.ExperimentsPageRaw,
+  page: (r) => ({ items: r.experiments, pagination: r.pagination }),
+  // rows fetched raw are decoded here, with a DecodeError naming the request and the field
+  decode: (options: ListOptions, rows) =>
+    Http.decodeValue(
+      experimentsRequest(options, { offset: 0, limit: undefined }),
+      200,
+      Fast.ExperimentRows,
+      rows,
+      "experiments"
     )
-
-// rows fetched raw (Schema.Unknown) are decoded here, with a DecodeError naming the request and the field
-const decodeExperiments = (options: ListOptions) => (rows: ReadonlyArray<unknown>) =>
-  Http.decodeValue(experimentsRequest(options, 0), 200, Fast.ExperimentRows, rows, "experiments")
+})
 
 /**
  * Every experiment matching the filters (all pages). List rows are trimmed by the master (`trialIds: []`,
@@ -272,9 +297,9 @@ const decodeExperiments = (options: ListOptions) => (rows: ReadonlyArray<unknown
  *
  * const mine = Experiment.list({ users: ["alice"], states: ["ACTIVE"], sortBy: "START_TIME", orderBy: "desc" })
  */
-export const list = Effect.fn("Experiment.list")(function*(options: ListOptions = {}) {
-  return yield* PagedDecode.collectDecoded(experimentsPage(options), decodeExperiments(options))
-})
+export const list = (
+  options: ListOptions = {}
+): Effect.Effect<ReadonlyArray<Experiment>, ListError, DeterminedHttp> => experiments.list(options)
 
 /**
  * Experiments matching the filters as a lazy stream (one page of read-ahead).
@@ -289,8 +314,7 @@ export const list = Effect.fn("Experiment.list")(function*(options: ListOptions 
  */
 export const stream = (
   options: ListOptions = {}
-): Stream.Stream<Experiment, Errors.HttpError, DeterminedHttp> =>
-  PagedDecode.streamDecoded(experimentsPage(options), decodeExperiments(options))
+): Stream.Stream<Experiment, ListError, DeterminedHttp> => experiments.stream(options)
 
 // ---------------------------------------------------------------------------------------------------------------
 // setters
@@ -298,7 +322,6 @@ export const stream = (
 const patch = (id: number, fields: Record<string, unknown>) =>
   Effect.gen(function*() {
     const http = yield* DeterminedHttp
-    const cache = yield* ResourceCache.ResourceCache
     const response = yield* http.json(
       {
         method: "PATCH",
@@ -309,12 +332,11 @@ const patch = (id: number, fields: Record<string, unknown>) =>
       Models.PatchExperimentResponse
     )
     if (response.experiment === null) {
-      yield* cache.invalidate(cacheKey(id))
-      return yield* fetch(id).pipe(Effect.tap((exp) => cache.set(cacheKey(id), exp)))
+      yield* resource.stale(id)
+      return yield* Effect.flatMap(resource.fetch(id), resource.store)
     }
     // The PATCH answer is the single-experiment view (full notes, trial ids): store it as the fresh entry.
-    yield* cache.set(cacheKey(id), response.experiment)
-    return response.experiment
+    return yield* resource.store(response.experiment)
   })
 
 /**
@@ -379,17 +401,6 @@ export const setLabels = Effect.fn("Experiment.setLabels")(function*(id: number,
   return yield* patch(id, { labels: Array.from(new Set(labels)) })
 })
 
-const updateCached = (id: number, f: (exp: Experiment) => Experiment) =>
-  Effect.flatMap(
-    ResourceCache.ResourceCache,
-    (cache) =>
-      Effect.flatMap(cache.get(cacheKey(id)), (entry) =>
-        Option.match(entry, {
-          onNone: () => Effect.void,
-          onSome: ({ value }) => cache.set(cacheKey(id), f(value))
-        }))
-  )
-
 const withLabels = (labels: ReadonlyArray<string>) => (exp: Experiment) =>
   Models.Experiment.make({ ...exp, labels: [...labels] })
 
@@ -411,7 +422,7 @@ export const addLabel = Effect.fn("Experiment.addLabel")(function*(id: number, l
     { method: "PUT", path: path`/api/v1/experiments/${id}/labels/${label}`, notFound: notFound(id) },
     Models.LabelsResponse
   )
-  yield* updateCached(id, withLabels(labels))
+  yield* resource.update(id, withLabels(labels))
   return labels
 })
 
@@ -432,7 +443,7 @@ export const removeLabel = Effect.fn("Experiment.removeLabel")(function*(id: num
     { method: "DELETE", path: path`/api/v1/experiments/${id}/labels/${label}`, notFound: notFound(id) },
     Models.LabelsResponse
   )
-  yield* updateCached(id, withLabels(labels))
+  yield* resource.update(id, withLabels(labels))
   return labels
 })
 
@@ -448,8 +459,8 @@ const post = (id: number, action: string) =>
       notFound: notFound(id)
     }))
 
-const invalidate = (id: number) =>
-  Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.invalidate(cacheKey(id)))
+// The state changes later on the server: the experiment, its trials and checkpoints go stale (kinds.ts).
+const invalidate = resource.stale
 
 /**
  * Activate (start or resume) an experiment. The state changes on the server later, so the cached entry is
@@ -533,7 +544,7 @@ export const kill = Effect.fn("Experiment.kill")(function*(id: number) {
 export const archive = Effect.fn("Experiment.archive")(function*(id: number) {
   yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
   yield* post(id, "archive")
-  yield* updateCached(id, (exp) => Models.Experiment.make({ ...exp, archived: true }))
+  yield* resource.update(id, (exp) => Models.Experiment.make({ ...exp, archived: true }))
 })
 
 /**
@@ -549,7 +560,7 @@ export const archive = Effect.fn("Experiment.archive")(function*(id: number) {
 export const unarchive = Effect.fn("Experiment.unarchive")(function*(id: number) {
   yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
   yield* post(id, "unarchive")
-  yield* updateCached(id, (exp) => Models.Experiment.make({ ...exp, archived: false }))
+  yield* resource.update(id, (exp) => Models.Experiment.make({ ...exp, archived: false }))
 })
 
 const del = Effect.fn("Experiment.delete")(function*(id: number) {
@@ -656,7 +667,7 @@ export const moveToProject = Effect.fn("Experiment.moveToProject")(function*(id:
  * @since 0.1.0
  * @category models
  */
-export interface ListTrialsOptions {
+export interface ListTrialsOptions extends Resource.LimitOptions {
   readonly sortBy?: TrialSortBy | undefined
   readonly orderBy?: Wire.OrderBy | undefined
   /**
@@ -664,24 +675,34 @@ export interface ListTrialsOptions {
    * active trial is stored as `ACTIVE`).
    */
   readonly states?: ReadonlyArray<TrialState | Models.ExperimentState> | undefined
-  /** Trials per request (upstream's `iter_trials(limit=)`); the master's default is 100. */
-  readonly pageSize?: number | undefined
 }
 
-const trialsPage = (id: number, options: ListTrialsOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: path`/api/v1/experiments/${id}/trials`,
-      query: {
-        offset,
-        limit: options.pageSize,
-        sortBy: Wire.enumToWire("SORT_BY_", options.sortBy ?? "ID"),
-        orderBy: Wire.orderByToWire(options.orderBy ?? "asc"),
-        states: options.states?.map((s) => Wire.enumToWire("STATE_", s))
-      },
-      notFound: notFound(id)
-    }, Fast.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
+const trials = Resource.list({
+  span: "Experiment.listTrials",
+  request: (options: ListTrialsOptions & { readonly experimentId: number }, page) => ({
+    method: "GET",
+    path: path`/api/v1/experiments/${options.experimentId}/trials`,
+    query: {
+      offset: page.offset,
+      limit: page.limit,
+      sortBy: Wire.enumToWire("SORT_BY_", options.sortBy ?? "ID"),
+      orderBy: Wire.orderByToWire(options.orderBy ?? "asc"),
+      states: options.states?.map((s) => Wire.enumToWire("STATE_", s))
+    },
+    invalid: true,
+    notFound: notFound(options.experimentId)
+  }),
+  schema: Fast.TrialsResponse,
+  page: (r) => ({ items: r.trials, pagination: r.pagination })
+})
+
+/**
+ * What listing an experiment's trials can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListTrialsError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
 /**
  * All trials of an experiment (all pages). Rows are not stored in the cache.
@@ -695,7 +716,7 @@ const trialsPage = (id: number, options: ListTrialsOptions) => (offset: number) 
  */
 export const listTrials = Effect.fn("Experiment.listTrials")(function*(id: number, options: ListTrialsOptions = {}) {
   yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
-  return yield* Pagination.collect(trialsPage(id, options))
+  return yield* trials.list({ ...options, experimentId: id })
 })
 
 /**
@@ -712,7 +733,7 @@ export const listTrials = Effect.fn("Experiment.listTrials")(function*(id: numbe
 export const streamTrials = (
   id: number,
   options: ListTrialsOptions = {}
-): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp> => Pagination.stream(trialsPage(id, options))
+): Stream.Stream<Trial, ListTrialsError, DeterminedHttp> => trials.stream({ ...options, experimentId: id })
 
 // ---------------------------------------------------------------------------------------------------------------
 // checkpoints
@@ -759,7 +780,7 @@ export const listCheckpoints = Effect.fn("Experiment.listCheckpoints")(function*
 export const streamCheckpoints = (
   id: number,
   options: CheckpointList.ListCheckpointsOptions = {}
-): Stream.Stream<Checkpoint, Errors.HttpError, DeterminedHttp> =>
+): Stream.Stream<Checkpoint, CheckpointList.ListError, DeterminedHttp> =>
   CheckpointList.stream(path`/api/v1/experiments/${id}/checkpoints`, notFound(id), options, ["COMPLETED"])
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -811,9 +832,9 @@ export const bestSearcherValidationMetric = Effect.fn("Experiment.bestSearcherVa
     ).pipe(
       // the master answers 404 "no validations for experiment" before the first validation (and 404
       // "experiment ... not found" for an unknown id, which stays an error)
-      Effect.catchIf(
-        (e): e is Errors.NotFound => e._tag === "NotFound" && /no validations/i.test(e.message),
-        () => Effect.succeed({ metric: null })
+      Effect.catchTag(
+        "NotFound",
+        (e) => /no validations/i.test(e.message) ? Effect.succeed({ metric: null }) : Effect.fail(e)
       )
     )
     return Option.fromNullable(r.metric)

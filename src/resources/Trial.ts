@@ -12,13 +12,14 @@ import * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import * as ResourceCache from "../services/ResourceCache.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Experiment from "./Experiment.js"
-import * as Cached from "./internal/cached.js"
 import * as CheckpointList from "./internal/checkpointList.js"
+import * as Descriptors from "./internal/descriptors.js"
+import * as Kinds from "./internal/kinds.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
-import * as Fast from "./internal/models/fast.js"
 import type * as Models from "./internal/models/trial.js"
+import type * as Resource from "./internal/resource.js"
 
 export {
   /**
@@ -74,18 +75,28 @@ type Trial = Models.Trial
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (id: number) => ResourceCache.key<Trial>("trial", id)
+export const cacheKey: (id: number) => ResourceCache.Key<Trial> = Kinds.trial.key
 
 const notFound = (id: number) => ({ resource: "trial", id })
 
-const fetch = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/trials/${id}`, notFound: notFound(id) },
-      Fast.TrialResponse
-    )).pipe(Effect.map((r) => r.trial))
+const resource = Descriptors.trial
 
-const cached = Cached.make({ module: "Trial", attribute: "determined.trial.id", cacheKey, fetch })
+/**
+ * What reading one trial can fail with: any request's errors, and `NotFound`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
+
+/**
+ * What killing a trial can fail with: any request's errors, `NotFound`, and `InvalidRequest` (a state the
+ * master refuses).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type KillError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
 /**
  * A trial by id, from the cache when it holds one.
@@ -98,7 +109,7 @@ const cached = Cached.make({ module: "Trial", attribute: "determined.trial.id", 
  *
  * const hparams = Trial.get(12).pipe(Effect.map((t) => t.hparams))
  */
-export const get = cached.get
+export const get: (id: number) => Effect.Effect<Trial, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a trial again, store it in the cache and return it. Snapshots obtained earlier do not change.
@@ -111,7 +122,7 @@ export const get = cached.get
  *
  * const summary = Trial.reload(12).pipe(Effect.map((t) => t.summaryMetrics))
  */
-export const reload = cached.reload
+export const reload: (id: number) => Effect.Effect<Trial, GetError, Resource.Requires> = resource.reload
 
 /**
  * Kill a trial: it stops at once and ends `CANCELED`. Drops the cached entry; no GET is made, so killing 100
@@ -129,8 +140,8 @@ export const kill = Effect.fn("Trial.kill")(function*(id: number) {
   yield* Effect.annotateCurrentSpan("determined.trial.id", id)
   const http = yield* DeterminedHttp
   yield* http.void({ method: "POST", path: path`/api/v1/trials/${id}/kill`, idempotent: true, notFound: notFound(id) })
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(id))
+  // its experiment and checkpoints go stale with it (kinds.ts)
+  yield* resource.stale(id)
 })
 
 /**
@@ -187,7 +198,7 @@ export const listCheckpoints = Effect.fn("Trial.listCheckpoints")(function*(
 export const streamCheckpoints = (
   id: number,
   options: CheckpointList.ListCheckpointsOptions = {}
-): Stream.Stream<Checkpoint, Errors.HttpError, DeterminedHttp> =>
+): Stream.Stream<Checkpoint, CheckpointList.ListError, DeterminedHttp> =>
   CheckpointList.stream(path`/api/v1/trials/${id}/checkpoints`, notFound(id), options, [])
 
 // logs, metrics and watching (src/resources/internal/{trialLogs,metrics,watch}.ts)

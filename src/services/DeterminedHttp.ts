@@ -60,8 +60,18 @@ export interface ApiRequest {
   readonly idempotent?: boolean | undefined
   /** Per-call retry override: fields replace the policy in effect, `false` disables retries. */
   readonly retry?: Partial<RetryPolicy.Options> | false | undefined
-  /** How a 404 is reported: `NotFound{resource, id}`. */
+  /**
+   * The request names something that may not exist: a 404 is `NotFound{resource, id}` (otherwise a 404 is a
+   * `ServerError`). Declares `NotFound` in the error type.
+   */
   readonly notFound?: { readonly resource: string; readonly id: string | number } | undefined
+  /**
+   * The master may refuse the input or the state (400 → `InvalidRequest`). Declares `InvalidRequest`. Default:
+   * `true` for writes (POST, PUT, PATCH, DELETE), `false` for GET.
+   */
+  readonly invalid?: boolean | undefined
+  /** The request may conflict with what exists (409 → `Conflict`). Declares `Conflict`. */
+  readonly conflict?: boolean | undefined
   /** `Accept` header when not JSON, e.g. `application/gzip` for downloads. */
   readonly accept?: string | undefined
   /** Per-attempt timeout for this call instead of the configured one. */
@@ -69,27 +79,43 @@ export interface ApiRequest {
 }
 
 /**
+ * The errors a request can fail with: every {@link Errors.RequestError}, and the semantic errors it declares
+ * (`notFound` → `NotFound`, `invalid` → `InvalidRequest`, by default for writes, `conflict: true` → `Conflict`).
+ * A request whose type does not say (a plain `ApiRequest`) declares all three.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorOf<R extends ApiRequest> = Http.ErrorOf<R>
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Service {
   /** Send a request and decode its JSON body. */
-  readonly json: <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) => Effect.Effect<A, Errors.HttpError>
+  readonly json: <const R extends ApiRequest, A, I>(
+    request: R,
+    schema: Schema.Schema<A, I, never>
+  ) => Effect.Effect<A, ErrorOf<R>>
   /** Send a request and ignore its body (it is still read, to free the connection, and must be JSON). */
-  readonly void: (request: ApiRequest) => Effect.Effect<void, Errors.HttpError>
+  readonly void: <const R extends ApiRequest>(request: R) => Effect.Effect<void, ErrorOf<R>>
   /**
    * Send a request to a streaming endpoint and decode each `result` of its newline-delimited body. The request
    * until the response headers is retried like any request; what happens after is the caller's to resume.
    * Interrupting the stream closes the response.
    */
-  readonly stream: <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) => Stream.Stream<A, Errors.HttpError>
+  readonly stream: <const R extends ApiRequest, A, I>(
+    request: R,
+    schema: Schema.Schema<A, I, never>
+  ) => Stream.Stream<A, ErrorOf<R>>
   /**
    * Send a request and stream the bytes of its 2xx body, e.g. a binary download. The request until the response
    * headers is retried like any request; the body fails with `TransportError` when the connection breaks and
    * with `Timeout` (`stage: "idle"`) when no bytes arrive for `DeterminedConfig.streamIdleTimeout`. Interrupting
    * the stream closes the response.
    */
-  readonly bytes: (request: ApiRequest) => Stream.Stream<Uint8Array, Errors.HttpError>
+  readonly bytes: <const R extends ApiRequest>(request: R) => Stream.Stream<Uint8Array, ErrorOf<R>>
 }
 
 /**
@@ -131,10 +157,10 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
       request.timeout === undefined ? config : { ...config, timeout: Duration.decode(request.timeout) }
 
     // One attempt with the current token; a 401 logs in again once (shared by concurrent callers) and replays.
-    const authenticated = <A>(
-      request: ApiRequest,
-      run: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, Errors.HttpError>
-    ): Effect.Effect<A, Errors.HttpError> => {
+    const authenticated = <R extends ApiRequest, A>(
+      request: R,
+      run: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, ErrorOf<R>>
+    ): Effect.Effect<A, ErrorOf<R>> => {
       const target = targetFor(request)
       // the attempt's timeout covers `run` (the body of a unary call) as well as the headers
       const once = (credential: Credential) =>
@@ -163,7 +189,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
         (text) => Http.parseJson(request, response, text)
       )
 
-    const json = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) =>
+    const json = <const R extends ApiRequest, A, I>(request: R, schema: Schema.Schema<A, I, never>) =>
       authenticated(
         request,
         (response) =>
@@ -173,10 +199,10 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
           )
       )
 
-    const voidRequest = (request: ApiRequest) =>
+    const voidRequest = <const R extends ApiRequest>(request: R) =>
       authenticated(request, (response) => Effect.asVoid(readJson(request, response)))
 
-    const stream = <A, I>(request: ApiRequest, schema: Schema.Schema<A, I, never>) =>
+    const stream = <const R extends ApiRequest, A, I>(request: R, schema: Schema.Schema<A, I, never>) =>
       Stream.unwrapScoped(
         Effect.map(
           authenticated(request, (response) => Effect.succeed(response)),
@@ -184,7 +210,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
         )
       )
 
-    const bytes = (request: ApiRequest) =>
+    const bytes = <const R extends ApiRequest>(request: R) =>
       Stream.unwrapScoped(
         Effect.map(
           authenticated(request, (response) => Effect.succeed(response)),

@@ -53,19 +53,69 @@ export interface Entry<A> {
 }
 
 /**
+ * Who a value is: every key it is known under (the first is its own, the others are aliases: a model by id and
+ * by name is one entry) and the keys of the entities it mentions (a trial its experiment, an experiment its
+ * trials). When an entity goes stale with its relations (`invalidate(key, { related: true })`), the entries it
+ * mentions and the entries that mention it go stale too.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Identity {
+  readonly keys: ReadonlyArray<Key<unknown>>
+  readonly links?: ReadonlyArray<Key<unknown>> | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface InvalidateOptions {
+  /** Also the entries this entity mentions and the entries that mention it. */
+  readonly related?: boolean | undefined
+  /**
+   * With `related`: when the cache knows nothing of the entity (not cached, mentioned by nothing cached), every
+   * entry of these kinds goes stale, because one of them may be related to it (a trial killed by id makes its
+   * experiment stale even when the cache cannot tell which one that is).
+   */
+  readonly otherwiseKinds?: ReadonlyArray<string> | undefined
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Service {
-  /** The cached value, or the result of `fetch` stored. Concurrent misses of one key share one fetch. */
-  readonly getOrFetch: <A, E, R>(key: Key<A>, fetch: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  /** Always fetch, store the fresh value and return it. */
-  readonly refresh: <A, E, R>(key: Key<A>, fetch: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  /** Store a value the caller got some other way (e.g. from a mutation's response). */
-  readonly set: <A>(key: Key<A>, value: A) => Effect.Effect<void>
-  /** The entry, if cached and not expired. */
+  /**
+   * The cached value (under its key or any alias), or the result of `fetch` stored under the keys `identify`
+   * gives. Concurrent misses of one key share one fetch. A fetch whose keys (or the entities it mentions) were
+   * invalidated while it ran is returned to its callers but not stored.
+   */
+  readonly getOrFetch: <A, E, R>(
+    key: Key<A>,
+    fetch: Effect.Effect<A, E, R>,
+    identify?: ((value: A) => Identity) | undefined
+  ) => Effect.Effect<A, E, R>
+  /** Always fetch, store the fresh value (unless it was invalidated meanwhile) and return it. */
+  readonly refresh: <A, E, R>(
+    key: Key<A>,
+    fetch: Effect.Effect<A, E, R>,
+    identify?: ((value: A) => Identity) | undefined
+  ) => Effect.Effect<A, E, R>
+  /**
+   * Store a value the caller got some other way (e.g. from a mutation's response). It is newer than any fetch
+   * in flight for the same keys: those are not stored.
+   */
+  readonly set: <A>(key: Key<A>, value: A, identify?: ((value: A) => Identity) | undefined) => Effect.Effect<void>
+  /** The entry, under its key or an alias, if cached and not expired. */
   readonly get: <A>(key: Key<A>) => Effect.Effect<Option.Option<Entry<A>>>
-  readonly invalidate: <A>(key: Key<A>) => Effect.Effect<void>
+  /**
+   * Drop the entry (under all its keys) and void the fetches in flight for it; with `related`, the entities it
+   * mentions and those that mention it too.
+   */
+  readonly invalidate: <A>(key: Key<A>, options?: InvalidateOptions | undefined) => Effect.Effect<void>
+  /** Drop every entry of a kind and void its fetches in flight. */
+  readonly invalidateKind: (kind: string) => Effect.Effect<void>
   readonly invalidateAll: Effect.Effect<void>
   /** Number of live entries. */
   readonly size: Effect.Effect<number>
@@ -90,8 +140,26 @@ export interface MemoryOptions {
 
 const keyString = (key: Key<unknown>) => `${key.kind}\u0000${key.id}`
 
+interface Stored {
+  readonly value: unknown
+  readonly fetchedAt: number
+  readonly kind: string
+  /** The generation the value's fetch started in (or it was set in): an older value never replaces it. */
+  readonly generation: number
+  /** Its own key first, then its aliases (key strings). */
+  readonly keys: ReadonlyArray<string>
+  readonly links: ReadonlyArray<string>
+}
+
 /**
- * An in-memory LRU cache.
+ * An in-memory LRU cache with generations: every invalidation (and every `set`) starts a new generation and
+ * records it on the keys it touches; a fetch remembers the generation it started in and stores its value only if
+ * none of the value's keys, nor the entities it mentions, were touched since. So `get` racing `kill` never
+ * brings back the snapshot from before the kill.
+ *
+ * Effect's `Cache` was considered and not used (docs/ARCHITECTURE.md): its lookup stores its result whatever
+ * happened meanwhile (an `invalidate` during a lookup is overwritten by the old value), it has one lookup function
+ * fixed with its environment when the cache is made, caches failures, and has no aliases or relations.
  *
  * @since 0.1.0
  * @category constructors
@@ -100,36 +168,129 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
   Effect.sync(() => {
     const capacity = Math.max(1, options.capacity ?? 10_000)
     const ttl = options.timeToLive === undefined ? undefined : Duration.toMillis(options.timeToLive)
-    const entries = new Map<string, Entry<unknown>>()
+    // by own key, in LRU order (a Map iterates in insertion order; a hit re-inserts)
+    const entries = new Map<string, Stored>()
+    // any key or alias → own key
+    const index = new Map<string, string>()
+    // key (or alias) → own keys of the entries that mention it
+    const linkedBy = new Map<string, Set<string>>()
     const inFlight = new Map<string, Deferred.Deferred<unknown, unknown>>()
+    let generation = 0
+    // generation of the last invalidation of a key, of a kind, of everything; kept while fetches run
+    const touchedAt = new Map<string, number>()
+    const kindTouchedAt = new Map<string, number>()
+    let allTouchedAt = 0
+    let running = 0
 
-    const store = (k: string, value: unknown, now: number) => {
-      entries.delete(k)
-      entries.set(k, { value, fetchedAt: now })
+    const kindOf = (k: string) => k.slice(0, k.indexOf("\u0000"))
+
+    const touch = (k: string) => {
+      // only a fetch in flight can be voided; one that starts later starts in a newer generation
+      if (running > 0) touchedAt.set(k, generation)
+      // a fetch in flight for this key may predate the change: later callers do not join it
+      inFlight.delete(k)
+    }
+
+    const remove = (own: string) => {
+      const entry = entries.get(own)
+      if (entry === undefined) return
+      entries.delete(own)
+      for (const k of entry.keys) if (index.get(k) === own) index.delete(k)
+      for (const l of entry.links) {
+        const set = linkedBy.get(l)
+        if (set === undefined) continue
+        set.delete(own)
+        if (set.size === 0) linkedBy.delete(l)
+      }
+    }
+
+    const identityOf = (requested: string, value: unknown, identify: ((value: any) => Identity) | undefined) => {
+      const identity = identify?.(value)
+      const keys = identity === undefined || identity.keys.length === 0 ? [requested] : identity.keys.map(keyString)
+      return { keys, links: (identity?.links ?? []).map(keyString) }
+    }
+
+    const voided = (since: number, keys: ReadonlyArray<string>, links: ReadonlyArray<string>) => {
+      if (allTouchedAt > since) return true
+      for (const k of [...keys, ...links]) {
+        if ((touchedAt.get(k) ?? 0) > since || (kindTouchedAt.get(kindOf(k)) ?? 0) > since) return true
+      }
+      return false
+    }
+
+    const store = (
+      requested: string,
+      value: unknown,
+      identify: ((value: any) => Identity) | undefined,
+      now: number,
+      since: number
+    ) => {
+      const { keys, links } = identityOf(requested, value, identify)
+      if (!keys.includes(requested)) keys.push(requested)
+      if (voided(since, keys, links)) return
+      const own = keys[0]!
+      const previous = entries.get(index.get(own) ?? own)
+      if (previous !== undefined && previous.generation > since) return
+      for (const k of keys) {
+        const holder = index.get(k)
+        if (holder !== undefined) remove(holder)
+      }
+      entries.set(own, { value, fetchedAt: now, kind: kindOf(own), generation: since, keys, links })
+      for (const k of keys) index.set(k, own)
+      for (const l of links) {
+        const set = linkedBy.get(l) ?? new Set<string>()
+        set.add(own)
+        linkedBy.set(l, set)
+      }
       while (entries.size > capacity) {
         const oldest = entries.keys().next()
         if (oldest.done === true) break
-        entries.delete(oldest.value)
+        remove(oldest.value)
       }
     }
 
-    const lookup = (k: string, now: number): Entry<unknown> | undefined => {
-      const entry = entries.get(k)
-      if (entry === undefined) return undefined
+    const lookup = (k: string, now: number): Stored | undefined => {
+      const own = index.get(k)
+      const entry = own === undefined ? undefined : entries.get(own)
+      if (entry === undefined || own === undefined) return undefined
       if (ttl !== undefined && now - entry.fetchedAt >= ttl) {
-        entries.delete(k)
+        remove(own)
         return undefined
       }
-      entries.delete(k)
-      entries.set(k, entry)
+      entries.delete(own)
+      entries.set(own, entry)
       return entry
     }
 
-    const fetchAndStore = <A, E, R>(k: string, fetch: Effect.Effect<A, E, R>) =>
-      Effect.flatMap(fetch, (value) =>
-        Effect.as(Effect.map(Clock.currentTimeMillis, (now) => store(k, value, now)), value))
+    const fetchAndStore = <A, E, R>(
+      k: string,
+      fetch: Effect.Effect<A, E, R>,
+      identify: ((value: A) => Identity) | undefined
+    ) =>
+      Effect.suspend(() => {
+        const since = generation
+        running++
+        return Effect.flatMap(fetch, (value) =>
+          Effect.as(
+            Effect.map(Clock.currentTimeMillis, (now) => store(k, value, identify, now, since)),
+            value
+          )).pipe(
+            Effect.ensuring(Effect.sync(() => {
+              running--
+              if (running === 0) {
+                // nothing in flight can be voided any more: forget what was touched
+                touchedAt.clear()
+                kindTouchedAt.clear()
+              }
+            }))
+          )
+      })
 
-    const getOrFetch = <A, E, R>(key: Key<A>, fetch: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    const getOrFetch = <A, E, R>(
+      key: Key<A>,
+      fetch: Effect.Effect<A, E, R>,
+      identify?: ((value: A) => Identity) | undefined
+    ): Effect.Effect<A, E, R> =>
       Effect.suspend(() => {
         const k = keyString(key)
         return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, E, R> => {
@@ -142,12 +303,12 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
             // Share the fetch in flight; if its owner was interrupted, try again ourselves.
             return Effect.flatMap(Effect.exit(Deferred.await(pending)), (exit) =>
               Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-                ? getOrFetch(key, fetch)
+                ? getOrFetch(key, fetch, identify)
                 : (exit as Exit.Exit<A, E>))
           }
           const deferred = Deferred.unsafeMake<unknown, unknown>(undefined as never)
           inFlight.set(k, deferred)
-          return fetchAndStore(k, fetch).pipe(
+          return fetchAndStore(k, fetch, identify).pipe(
             Effect.onExit((exit) => {
               if (inFlight.get(k) === deferred) {
                 inFlight.delete(k)
@@ -158,24 +319,71 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
         })
       })
 
-    const refresh = <A, E, R>(key: Key<A>, fetch: Effect.Effect<A, E, R>) =>
-      Effect.suspend(() =>
-        fetchAndStore(keyString(key), fetch)
-      )
+    const invalidateKey = (k: string, options: InvalidateOptions | undefined) => {
+      generation++
+      const own = index.get(k)
+      const entry = own === undefined ? undefined : entries.get(own)
+      const names = entry?.keys ?? [k]
+      const targets = new Set<string>(own === undefined ? [] : [own])
+      for (const name of names) touch(name)
+      if (options?.related === true) {
+        for (const name of names) for (const other of linkedBy.get(name) ?? []) targets.add(other)
+        for (const link of entry?.links ?? []) {
+          touch(link)
+          const linked = index.get(link)
+          if (linked !== undefined) targets.add(linked)
+        }
+        // the cache cannot tell which entry of such a kind is related: all of them are stale
+        for (const kind of options.otherwiseKinds ?? []) {
+          if (entry !== undefined) break
+          if (![...targets].some((t) => entries.get(t)?.kind === kind)) invalidateKindNow(kind)
+        }
+      }
+      for (const target of targets) {
+        for (const name of entries.get(target)?.keys ?? []) touch(name)
+        remove(target)
+      }
+    }
+
+    const invalidateKindNow = (kind: string) => {
+      if (running > 0) kindTouchedAt.set(kind, generation)
+      for (const [own, entry] of [...entries]) if (entry.kind === kind) remove(own)
+      for (const k of [...inFlight.keys()]) if (kindOf(k) === kind) inFlight.delete(k)
+    }
 
     return {
       getOrFetch,
-      refresh,
-      set: (key, value) =>
-        Effect.map(Clock.currentTimeMillis, (now) =>
-          store(keyString(key), value, now)),
+      refresh: (key, fetch, identify) => Effect.suspend(() => fetchAndStore(keyString(key), fetch, identify)),
+      set: (key, value, identify) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          generation++
+          const k = keyString(key)
+          const { keys } = identityOf(k, value, identify)
+          for (const name of [k, ...keys]) touch(name)
+          store(k, value, identify, now, generation)
+        }),
       get: <A>(key: Key<A>) =>
-        Effect.map(
-          Clock.currentTimeMillis,
-          (now) => Option.fromNullable(lookup(keyString(key), now) as Entry<A> | undefined)
-        ),
-      invalidate: (key) => Effect.sync(() => void entries.delete(keyString(key))),
-      invalidateAll: Effect.sync(() => entries.clear()),
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const hit = lookup(keyString(key), now)
+          return hit === undefined ? Option.none() : Option.some<Entry<A>>({
+            value: hit.value as A,
+            fetchedAt: hit.fetchedAt
+          })
+        }),
+      invalidate: (key, options) => Effect.sync(() => invalidateKey(keyString(key), options)),
+      invalidateKind: (kind) =>
+        Effect.sync(() => {
+          generation++
+          invalidateKindNow(kind)
+        }),
+      invalidateAll: Effect.sync(() => {
+        generation++
+        allTouchedAt = generation
+        entries.clear()
+        index.clear()
+        linkedBy.clear()
+        inFlight.clear()
+      }),
       size: Effect.sync(() => entries.size)
     } satisfies Service
   })
@@ -192,6 +400,7 @@ export const disabled: Service = {
   set: () => Effect.void,
   get: () => Effect.succeed(Option.none()),
   invalidate: () => Effect.void,
+  invalidateKind: () => Effect.void,
   invalidateAll: Effect.void,
   size: Effect.succeed(0)
 }

@@ -54,14 +54,14 @@ export interface Credential {
  */
 export interface Service {
   /** The current credential, logging in first if there is none yet. */
-  readonly credential: Effect.Effect<Credential, Errors.HttpError>
+  readonly credential: Effect.Effect<Credential, Errors.RequestError>
   /**
    * Log in again because `stale` was rejected. Returns the newer credential if another fiber already logged in.
    * Fails with `Unauthenticated` when the session cannot log in (a configured token and no password).
    */
-  readonly refresh: (stale: Credential) => Effect.Effect<Credential, Errors.HttpError>
+  readonly refresh: (stale: Credential) => Effect.Effect<Credential, Errors.RequestError>
   /** End the session on the master (`POST /api/v1/auth/logout`) and forget the token. */
-  readonly logout: Effect.Effect<void, Errors.HttpError>
+  readonly logout: Effect.Effect<void, Errors.RequestError>
   /** The user this session acts as. */
   readonly username: string
 }
@@ -75,7 +75,7 @@ export class Session extends Context.Tag("effect-determined/Session")<Session, S
 interface State {
   readonly current: Option.Option<Credential>
   /** The login in flight, which every fiber that needs a login awaits. */
-  readonly inflight: Option.Option<Deferred.Deferred<Credential, Errors.HttpError>>
+  readonly inflight: Option.Option<Deferred.Deferred<Credential, Errors.RequestError>>
 }
 
 const LoginResponse = Schema.Struct({ token: Schema.String })
@@ -106,15 +106,17 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
     let warnedPlainHttp = false
 
     const login = Effect.gen(function*() {
-      const spec: Http.RequestSpec = {
+      const spec = {
         method: "POST",
         path: "/api/v1/auth/login",
         body: {
           username: config.username,
           password: hashPassword(Redacted.value(config.password)),
           isHashed: true
-        }
-      }
+        },
+        // a refused login is a 401; anything else the master answers is reported as ServerError
+        invalid: false
+      } as const satisfies Http.RequestSpec
       if (!warnedPlainHttp && config.master.startsWith("http://") && !isLocal(config.master)) {
         warnedPlainHttp = true
         yield* Log.warning(
@@ -145,9 +147,9 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
     // One login at a time, shared: a fiber that needs a login joins the one in flight, or starts it in the
     // session's scope (so a waiter that is interrupted does not interrupt the others), and every waiter gets its
     // outcome, success or failure. A failure is not kept: the next request that needs a login tries again.
-    const refresh = (stale: Option.Option<Credential>): Effect.Effect<Credential, Errors.HttpError> =>
+    const refresh = (stale: Option.Option<Credential>): Effect.Effect<Credential, Errors.RequestError> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatten(Ref.modify(state, (s): readonly [Effect.Effect<Credential, Errors.HttpError>, State] => {
+        Effect.flatten(Ref.modify(state, (s): readonly [Effect.Effect<Credential, Errors.RequestError>, State] => {
           const current = s.current
           const fresh = Option.isSome(current) &&
             (Option.isNone(stale) || current.value !== stale.value)
@@ -165,7 +167,7 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
               s
             ]
           }
-          const done = Deferred.unsafeMake<Credential, Errors.HttpError>(FiberId.none)
+          const done = Deferred.unsafeMake<Credential, Errors.RequestError>(FiberId.none)
           const run = login.pipe(
             Effect.map((token): Credential => ({ token })),
             Effect.exit,
@@ -191,7 +193,12 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
     const logout = Effect.gen(function*() {
       const current = (yield* Ref.get(state)).current
       if (Option.isNone(current)) return
-      const spec: Http.RequestSpec = { method: "POST", path: "/api/v1/auth/logout", body: {} }
+      const spec = {
+        method: "POST",
+        path: "/api/v1/auth/logout",
+        body: {},
+        invalid: false
+      } as const satisfies Http.RequestSpec
       yield* retrying(
         { method: spec.method, path: spec.path, idempotent: true },
         Http.attempt(client, target, spec, Option.some(current.value.token))

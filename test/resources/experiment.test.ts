@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Option, Stream } from "effect"
+import type { DeterminedError } from "effect-determined"
 import { Checkpoint, Experiment, Workspace } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
@@ -435,16 +436,15 @@ describe("Experiment against LocalMaster", () => {
 
   it.effect("404s are NotFound with resource and id", () =>
     local(Effect.gen(function*() {
-      for (
-        const op of [
-          Experiment.get,
-          Experiment.kill,
-          Experiment.pause,
-          (id: number) => Experiment.setName(id, "x"),
-          (id: number) => Experiment.listTrials(id),
-          (id: number) => Experiment.listCheckpoints(id)
-        ]
-      ) {
+      const ops: ReadonlyArray<(id: number) => Effect.Effect<unknown, DeterminedError.HttpError, any>> = [
+        Experiment.get,
+        Experiment.kill,
+        Experiment.pause,
+        (id: number) => Experiment.setName(id, "x"),
+        (id: number) => Experiment.listTrials(id),
+        (id: number) => Experiment.listCheckpoints(id)
+      ]
+      for (const op of ops) {
         const error = yield* Effect.flip(op(4242))
         assert.strictEqual(error._tag, "NotFound")
         if (error._tag === "NotFound") {

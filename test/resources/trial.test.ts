@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
+import type { DeterminedError } from "effect-determined"
 import { Experiment, Trial } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { json, loginOk, makeMockHttp, type Recorded } from "../utils/mockHttp.js"
@@ -207,7 +208,13 @@ describe("Trial against LocalMaster", () => {
 
   it.effect("404s are NotFound{trial, id}", () =>
     local(Effect.gen(function*() {
-      for (const op of [Trial.get, Trial.reload, Trial.kill, (id: number) => Trial.listCheckpoints(id)]) {
+      const ops: ReadonlyArray<(id: number) => Effect.Effect<unknown, DeterminedError.HttpError, any>> = [
+        Trial.get,
+        Trial.reload,
+        Trial.kill,
+        (id: number) => Trial.listCheckpoints(id)
+      ]
+      for (const op of ops) {
         const error = yield* Effect.flip(op(777))
         assert.strictEqual(error._tag, "NotFound")
         if (error._tag === "NotFound") {

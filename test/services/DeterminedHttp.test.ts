@@ -7,7 +7,13 @@ const Thing = Schema.Struct({ thing: Schema.Struct({ id: Schema.Number, name: Sc
 
 const getThing = DeterminedHttp.DeterminedHttp.pipe(
   Effect.flatMap((http) =>
-    http.json({ method: "GET", path: "/api/v1/things/7", notFound: { resource: "thing", id: 7 } }, Thing)
+    http.json({
+      method: "GET",
+      path: "/api/v1/things/7",
+      notFound: { resource: "thing", id: 7 },
+      invalid: true,
+      conflict: true
+    }, Thing)
   )
 )
 
@@ -306,13 +312,57 @@ describe("DeterminedHttp authentication", () => {
     }))
 })
 
+describe("DeterminedHttp declared errors", () => {
+  // A request names the semantic errors it can meet; any other 400/404/409 is a ServerError with that status, so
+  // an operation's error type (RequestError plus what it declares) is what it really fails with.
+  const plainGet = DeterminedHttp.DeterminedHttp.pipe(
+    Effect.flatMap((http) => http.json({ method: "GET", path: "/api/v1/things/7" }, Thing))
+  )
+  for (
+    const [status, grpc, reason] of [[400, 9, "FailedPrecondition"], [404, 5, "NotFound"], [
+      409,
+      6,
+      "AlreadyExists"
+    ]] as const
+  ) {
+    it.effect(`an undeclared ${status} is a ServerError with status ${status}`, () =>
+      Effect.gen(function*() {
+        const mock = yield* makeMockHttp(withLogin(() => unaryError(status, grpc, reason, "unexpected")))
+        const error = failureOf(yield* plainGet.pipe(Effect.provide(mock.layer()), Effect.exit))
+        assert.strictEqual(error._tag, "ServerError")
+        if (error._tag === "ServerError") {
+          assert.strictEqual(error.status, status)
+          assert.strictEqual(error.reason, reason)
+        }
+      }))
+  }
+
+  it.effect("writes declare InvalidRequest by default, and can opt out", () =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp(withLogin(() => unaryError(400, 9, "FailedPrecondition", "not now")))
+      const [declared, optedOut] = yield* DeterminedHttp.DeterminedHttp.pipe(
+        Effect.flatMap((http) =>
+          Effect.all([
+            Effect.flip(http.void({ method: "POST", path: "/api/v1/things/7/kill" })),
+            Effect.flip(http.void({ method: "POST", path: "/api/v1/things/7/kill", invalid: false }))
+          ])
+        ),
+        Effect.provide(mock.layer())
+      )
+      assert.strictEqual(declared._tag, "InvalidRequest")
+      assert.strictEqual(optedOut._tag, "ServerError")
+    }))
+})
+
 describe("DeterminedHttp streams", () => {
   const Line = Schema.Struct({ id: Schema.Number })
   const streamOf = (body: string) =>
     Effect.gen(function*() {
       const mock = yield* makeMockHttp(withLogin(() => new Response(body, { status: 200 })))
       return yield* DeterminedHttp.DeterminedHttp.pipe(
-        Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Line)),
+        Effect.map((http) =>
+          http.stream({ method: "GET", path: "/api/v1/trials/1/logs", notFound: { resource: "trial", id: 1 } }, Line)
+        ),
         Stream.unwrap,
         Stream.runCollect,
         Effect.map((c) => Array.from(c)),

@@ -93,6 +93,170 @@ describe("ResourceCache.layerMemory", () => {
     }))
 })
 
+describe("ResourceCache generations", () => {
+  it.effect("an invalidation while a fetch is in flight voids it: the next get fetches again", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const { calls, fetch } = yield* counter
+      const gate = yield* Deferred.make<void>()
+      const started = yield* Deferred.make<void>()
+      const slow = Deferred.succeed(started, undefined).pipe(
+        Effect.zipRight(Deferred.await(gate)),
+        Effect.zipRight(fetch)
+      )
+      const first = yield* cache.getOrFetch(key, slow).pipe(Effect.fork)
+      yield* Deferred.await(started) // the fetch is in flight (e.g. Experiment.get racing Experiment.kill)
+      yield* cache.invalidate(key)
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* Fiber.join(first), 1) // its caller still gets what it fetched
+      assert.isTrue(Option.isNone(yield* cache.get(key))) // but it was not stored
+      assert.strictEqual(yield* cache.getOrFetch(key, fetch), 2) // the next get fetches again
+      assert.strictEqual(yield* Ref.get(calls), 2)
+    }))
+
+  it.effect("a get after an invalidation does not join the fetch from before it", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const gate = yield* Deferred.make<void>()
+      const old = yield* cache.getOrFetch(key, Effect.as(Deferred.await(gate), 1)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* cache.invalidate(key)
+      assert.strictEqual(yield* cache.getOrFetch(key, Effect.succeed(2)), 2)
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* Fiber.join(old), 1)
+      assert.strictEqual(yield* cache.getOrFetch(key, Effect.succeed(3)), 2)
+    }))
+
+  it.effect("a set (a mutation's answer) is newer than a fetch in flight", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const gate = yield* Deferred.make<void>()
+      const old = yield* cache.refresh(key, Effect.as(Deferred.await(gate), 1)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* cache.set(key, 42)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(old)
+      assert.strictEqual(yield* cache.getOrFetch(key, Effect.succeed(0)), 42)
+    }))
+
+  it.effect("an invalidation of the whole cache voids every fetch in flight", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const gate = yield* Deferred.make<void>()
+      const old = yield* cache.getOrFetch(key, Effect.as(Deferred.await(gate), 1)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* cache.invalidateAll
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(old)
+      assert.strictEqual(yield* cache.size, 0)
+    }))
+})
+
+describe("ResourceCache aliases and relations", () => {
+  interface Model {
+    readonly id: number
+    readonly name: string
+  }
+  const byId = (id: number) => ResourceCache.key<Model>("model", `id:${id}`)
+  const byName = (name: string) => ResourceCache.key<Model>("model", `name:${name}`)
+  const identify = (m: Model) => ({ keys: [byId(m.id), byName(m.name)] })
+
+  it.effect("one entry under its id and its name: one fetch, one invalidation", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const calls = yield* Ref.make(0)
+      const fetch = Ref.updateAndGet(calls, (n) => n + 1).pipe(Effect.map((n) => ({ id: 12, name: `mnist-${n}` })))
+      yield* cache.getOrFetch(byName("mnist-1"), fetch, identify)
+      assert.strictEqual((yield* cache.getOrFetch(byId(12), fetch, identify)).name, "mnist-1")
+      assert.strictEqual(yield* cache.size, 1)
+      yield* cache.invalidate(byId(12))
+      assert.isTrue(Option.isNone(yield* cache.get(byName("mnist-1"))))
+      assert.strictEqual(yield* Ref.get(calls), 1)
+    }))
+
+  it.effect("a fetch by name in flight is voided by an invalidation by id", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const gate = yield* Deferred.make<void>()
+      const old = yield* cache.getOrFetch(
+        byName("mnist"),
+        Effect.as(Deferred.await(gate), { id: 12, name: "mnist" }),
+        identify
+      )
+        .pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* cache.invalidate(byId(12))
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(old)
+      assert.strictEqual(yield* cache.size, 0)
+    }))
+
+  interface Exp {
+    readonly id: number
+    readonly trialIds: ReadonlyArray<number>
+  }
+  interface Trial {
+    readonly id: number
+    readonly experimentId: number
+  }
+  const experiment = (id: number) => ResourceCache.key<Exp>("experiment", id)
+  const trial = (id: number) => ResourceCache.key<Trial>("trial", id)
+  const exp = (id: number, trialIds: ReadonlyArray<number>) => ({ id, trialIds })
+  const identifyExp = (e: Exp) => ({
+    keys: [experiment(e.id)],
+    links: e.trialIds.map(trial)
+  })
+  const identifyTrial = (t: Trial) => ({
+    keys: [trial(t.id)],
+    links: [experiment(t.experimentId)]
+  })
+
+  it.effect("related: an entity goes stale with what it mentions and what mentions it", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      yield* cache.set(experiment(7), exp(7, [1, 2]), identifyExp)
+      yield* cache.set(trial(1), { id: 1, experimentId: 7 }, identifyTrial)
+      yield* cache.set(trial(3), { id: 3, experimentId: 7 }, identifyTrial) // not in the snapshot's trialIds
+      yield* cache.set(trial(9), { id: 9, experimentId: 8 }, identifyTrial)
+      yield* cache.invalidate(experiment(7), { related: true })
+      assert.isTrue(Option.isNone(yield* cache.get(trial(1))))
+      assert.isTrue(Option.isNone(yield* cache.get(trial(3))))
+      assert.isTrue(Option.isSome(yield* cache.get(trial(9))))
+      // and the other way round: a trial makes its experiment stale
+      yield* cache.set(experiment(8), exp(8, []), identifyExp)
+      yield* cache.invalidate(trial(9), { related: true })
+      assert.isTrue(Option.isNone(yield* cache.get(experiment(8))))
+    }))
+
+  it.effect("related, unknown entity: the kinds that may mention it go stale", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      yield* cache.set(experiment(7), exp(7, [1]), identifyExp)
+      yield* cache.set(ResourceCache.key<string>("user", 1), "alice")
+      // trial 5 is not cached and no cached experiment lists it: which experiment it belongs to is unknown
+      yield* cache.invalidate(trial(5), { related: true, otherwiseKinds: ["experiment"] })
+      assert.isTrue(Option.isNone(yield* cache.get(experiment(7))))
+      assert.isTrue(Option.isSome(yield* cache.get(ResourceCache.key<string>("user", 1))))
+    }))
+
+  it.effect("a fetch in flight whose value mentions an entity that went stale meanwhile is voided", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const gate = yield* Deferred.make<void>()
+      const old = yield* cache.getOrFetch(
+        trial(1),
+        Effect.as(Deferred.await(gate), { id: 1, experimentId: 7 }),
+        identifyTrial
+      )
+        .pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* cache.invalidate(experiment(7), { related: true })
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(old)
+      assert.isTrue(Option.isNone(yield* cache.get(trial(1))))
+    }))
+})
+
 describe("ResourceCache.layerDisabled", () => {
   it.effect("always fetches", () =>
     Effect.gen(function*() {

@@ -11,10 +11,8 @@ import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Errors from "../../DeterminedError.js"
 import { DeterminedHttp, path as urlPath } from "../../services/DeterminedHttp.js"
-import * as ResourceCache from "../../services/ResourceCache.js"
 import * as Archive from "./archive.js"
-import type * as Models from "./models/checkpoint.js"
-import * as Fast from "./models/fast.js"
+import * as Descriptors from "./descriptors.js"
 import type * as Wire from "./wire.js"
 
 /** Documented where it is exported: `Checkpoint.DownloadOptions`. @internal */
@@ -23,20 +21,7 @@ export interface DownloadOptions extends Archive.ExtractOptions {}
 const downloadable = new Set(["COMPLETED", "PARTIALLY_DELETED"])
 
 const fetchCheckpoint = (uuid: string, refresh: boolean) =>
-  Effect.gen(function*() {
-    const http = yield* DeterminedHttp
-    const cache = yield* ResourceCache.ResourceCache
-    const fetch = http.json(
-      {
-        method: "GET",
-        path: urlPath`/api/v1/checkpoints/${uuid}`,
-        notFound: { resource: "checkpoint", id: uuid }
-      },
-      Fast.CheckpointResponse
-    ).pipe(Effect.map((r) => r.checkpoint))
-    const key = ResourceCache.key<Models.Checkpoint>("checkpoint", uuid)
-    return yield* (refresh ? cache.refresh(key, fetch) : cache.getOrFetch(key, fetch))
-  })
+  refresh ? Descriptors.checkpoint.reload(uuid) : Descriptors.checkpoint.get(uuid)
 
 /**
  * `json.dumps(value, indent=2)` of Python: two-space indentation, `", "`/`": "` separators as

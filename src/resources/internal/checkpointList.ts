@@ -37,6 +37,8 @@ export type ListCheckpointsOptions =
   & {
     /** Read one page of at most this many checkpoints (`limit`), instead of every page. */
     readonly maxResults?: number | undefined
+    /** The same as `maxResults` (the name every other list uses). */
+    readonly limit?: number | undefined
     /**
      * Checkpoint states to keep (`states`). Default: `["COMPLETED"]` for experiments (as upstream) and no filter
      * for trials (as upstream's code, whose docstring claims otherwise). `[]` sends no filter.
@@ -48,6 +50,15 @@ export type ListCheckpointsOptions =
     | { readonly sortBy: CheckpointSort; readonly orderBy: Wire.OrderBy }
   )
 
+/**
+ * What listing checkpoints can fail with: any request's errors, `NotFound` (the experiment or trial), and
+ * `InvalidRequest` (sort options checked before sending, or refused by the master).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
+
 const invalid = (path: string, message: string) =>
   new Errors.InvalidRequest({ method: "GET", path, status: 0, reason: "ClientValidation", message })
 
@@ -57,7 +68,8 @@ export const query = (
   options: ListCheckpointsOptions,
   defaultStates: ReadonlyArray<CheckpointState>
 ): Effect.Effect<Record<string, QueryValue>, Errors.InvalidRequest> => {
-  const { maxResults, orderBy, sortBy } = options
+  const { orderBy, sortBy } = options
+  const maxResults = options.maxResults ?? options.limit
   if ((sortBy === undefined) !== (orderBy === undefined)) {
     return Effect.fail(invalid(path, "sortBy and orderBy must be given together (or neither)"))
   }
@@ -93,7 +105,8 @@ const page = (
 (offset: number) =>
   Effect.flatMap(DeterminedHttp, (http) =>
     http.json(
-      { method: "GET", path, query: { ...q, offset }, notFound },
+      // a metric name the master does not know, or states it refuses, are a 400
+      { method: "GET", path, query: { ...q, offset }, notFound, invalid: true },
       CheckpointsResponse
     )).pipe(Effect.map((r) => ({ items: r.checkpoints, pagination: r.pagination })))
 
@@ -103,10 +116,10 @@ export const list = (
   notFound: { readonly resource: string; readonly id: string | number },
   options: ListCheckpointsOptions,
   defaultStates: ReadonlyArray<CheckpointState>
-): Effect.Effect<ReadonlyArray<Checkpoint>, Errors.HttpError, DeterminedHttp> =>
+): Effect.Effect<ReadonlyArray<Checkpoint>, ListError, DeterminedHttp> =>
   Effect.flatMap(
     query(path, options, defaultStates),
-    (q) => Pagination.collect(page(path, notFound, q), { maxItems: options.maxResults })
+    (q) => Pagination.collect(page(path, notFound, q), { maxItems: options.maxResults ?? options.limit })
   )
 
 /** @internal */
@@ -115,10 +128,10 @@ export const stream = (
   notFound: { readonly resource: string; readonly id: string | number },
   options: ListCheckpointsOptions,
   defaultStates: ReadonlyArray<CheckpointState>
-): Stream.Stream<Checkpoint, Errors.HttpError, DeterminedHttp> =>
+): Stream.Stream<Checkpoint, ListError, DeterminedHttp> =>
   Stream.unwrap(
     Effect.map(
       query(path, options, defaultStates),
-      (q) => Pagination.stream(page(path, notFound, q), { maxItems: options.maxResults })
+      (q) => Pagination.stream(page(path, notFound, q), { maxItems: options.maxResults ?? options.limit })
     )
   )

@@ -15,8 +15,8 @@ import * as YAML from "yaml"
 import * as Errors from "../../DeterminedError.js"
 import * as Log from "../../internal/log.js"
 import { DeterminedHttp, path as urlPath } from "../../services/DeterminedHttp.js"
-import * as ResourceCache from "../../services/ResourceCache.js"
 import * as Archive from "./archive.js"
+import * as Descriptors from "./descriptors.js"
 import * as ModelDef from "./modelDef.js"
 import { Experiment } from "./models/experiment.js"
 import type * as Wire from "./wire.js"
@@ -142,7 +142,6 @@ const createImpl = Effect.fn("Experiment.create")(function*(options: CreateOptio
     ? null
     : yield* ModelDef.pack(options.modelDir, { includes: options.includes, limitBytes: options.maxModelDirBytes })
   const http = yield* DeterminedHttp
-  const cache = yield* ResourceCache.ResourceCache
   const request = {
     method: "POST" as const,
     path: "/api/v1/experiments",
@@ -157,37 +156,37 @@ const createImpl = Effect.fn("Experiment.create")(function*(options: CreateOptio
     timeout: options.timeout,
     ...(options.projectId === undefined ? {} : { notFound: { resource: "project", id: options.projectId } })
   }
+  // A transport failure that may have reached the master, or a timeout, becomes ExperimentMayExist; a connection
+  // that was never made (or a failed login) stays what it is: the types keep TransportError and Timeout, because
+  // this narrows by tag only and re-fails what it does not convert.
+  const mayExist = (e: Errors.TransportError | Errors.Timeout) => {
+    const how = config.name !== undefined
+      ? `look for it with Experiment.list({ name: ${JSON.stringify(config.name)} })`
+      : config.labels.length > 0
+      ? `look for it by its label ${JSON.stringify(config.labels[0])} (Experiment.list({ labels: [...] }))`
+      : "set a unique name or label in the config to find it; look for your most recent experiment"
+    return new Errors.ExperimentMayExist({
+      method: request.method,
+      path: request.path,
+      ...(config.name === undefined ? {} : { name: config.name }),
+      labels: [...config.labels],
+      message: `the create request may have reached the master but no answer came back (${e.message}); ` +
+        `the experiment may exist: ${how} before creating it again`,
+      cause: e
+    })
+  }
   const response = yield* http.json(request, CreateExperimentResponse).pipe(
-    Effect.catchIf(
-      (e): e is Errors.TransportError | Errors.Timeout =>
-        e.path === request.path && ((e._tag === "TransportError" && e.maybeSent) || e._tag === "Timeout"),
-      (e) => {
-        const how = config.name !== undefined
-          ? `look for it with Experiment.list({ name: ${JSON.stringify(config.name)} })`
-          : config.labels.length > 0
-          ? `look for it by its label ${JSON.stringify(config.labels[0])} (Experiment.list({ labels: [...] }))`
-          : "set a unique name or label in the config to find it; look for your most recent experiment"
-        return Effect.fail(
-          new Errors.ExperimentMayExist({
-            method: request.method,
-            path: request.path,
-            ...(config.name === undefined ? {} : { name: config.name }),
-            labels: [...config.labels],
-            message: `the create request may have reached the master but no answer came back (${e.message}); ` +
-              `the experiment may exist: ${how} before creating it again`,
-            cause: e
-          })
-        )
-      }
-    )
+    Effect.catchTags({
+      TransportError: (e) => Effect.fail(e.path === request.path && e.maybeSent ? mayExist(e) : e),
+      Timeout: (e) => Effect.fail(e.path === request.path ? mayExist(e) : e)
+    })
   )
   for (const warning of response.warnings ?? []) {
     yield* Log.warning("Experiment.create", launchWarnings[warning] ?? `Warning: ${warning}`)
   }
   const experiment = response.experiment
   yield* Effect.annotateCurrentSpan("determined.experiment.id", experiment.id)
-  yield* cache.set(ResourceCache.key<Experiment>("experiment", experiment.id), experiment)
-  return experiment
+  return yield* Descriptors.experiment.store(experiment)
 })
 
 /** Documented where it is exported: `Experiment.create`. @internal */

@@ -19,13 +19,13 @@ import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
 import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
 import * as Pagination from "../../services/Pagination.js"
-import * as ResourceCache from "../../services/ResourceCache.js"
+import type * as ResourceCache from "../../services/ResourceCache.js"
+import * as Descriptors from "./descriptors.js"
 import * as ExperimentModels from "./models/experiment.js"
 import * as Fast from "./models/fast.js"
 import * as TrialModels from "./models/trial.js"
 
 type Trial = TrialModels.Trial
-type Experiment = ExperimentModels.Experiment
 
 /**
  * How often to poll: a `Schedule` (its delays space the polls; when it ends, a wait fails with `WaitTimeout`
@@ -60,25 +60,9 @@ export const defaultAwaitEvery = Duration.seconds(1)
 const scheduleOf = (options: PollOptions, fallback: Duration.Duration): Schedule.Schedule<unknown, unknown> =>
   options.schedule ?? Schedule.spaced(options.every ?? fallback)
 
-const trialKey = (id: number) => ResourceCache.key<Trial>("trial", id)
-const experimentKey = (id: number) => ResourceCache.key<Experiment>("experiment", id)
+const reloadExperiment = Descriptors.experiment.reload
 
-const fetchExperiment = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/experiments/${id}`, notFound: { resource: "experiment", id } },
-      Fast.ExperimentResponse
-    )).pipe(Effect.map((r) => r.experiment))
-
-const fetchTrial = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/trials/${id}`, notFound: { resource: "trial", id } },
-      Fast.TrialResponse
-    )).pipe(Effect.map((r) => r.trial))
-
-const reloadExperiment = (id: number) =>
-  Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.refresh(experimentKey(id), fetchExperiment(id)))
+const reloadTrial = Descriptors.trial.reload
 
 const trialsPage = (
   id: number,
@@ -93,11 +77,7 @@ const trialsPage = (
       notFound: { resource: "experiment", id }
     }, Fast.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
 
-const storeTrials = (trials: ReadonlyArray<Trial>) =>
-  Effect.flatMap(
-    ResourceCache.ResourceCache,
-    (cache) => Effect.forEach(trials, (trial) => cache.set(trialKey(trial.id), trial), { discard: true })
-  )
+const storeTrials = (trials: ReadonlyArray<Trial>) => Effect.forEach(trials, Descriptors.trial.store, { discard: true })
 
 /**
  * Poll `step` on `schedule` until it yields a value; the schedule ending, or `timeout`, is a `WaitTimeout`.
@@ -277,7 +257,7 @@ export const watch = (
   options: PollOptions = {}
 ): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp | ResourceCache.ResourceCache> =>
   Stream.repeatEffectWithSchedule(
-    Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.refresh(trialKey(id), fetchTrial(id))),
+    reloadTrial(id),
     scheduleOf(options, defaultEvery)
   ).pipe(
     Stream.changesWith((a, b) => fingerprint(a) === fingerprint(b)),
