@@ -210,6 +210,7 @@ export const create = Effect.fn("Model.create")(function*(name: string, options:
   const r = yield* http.json({
     method: "POST",
     path: "/api/v1/models",
+    conflict: true,
     body: {
       name,
       description: options.description ?? "",
@@ -263,6 +264,7 @@ const patchWith = (model: ModelRef, fields: Patch, base: Option.Option<Model>) =
     const r = yield* http.json({
       method: "PATCH",
       path: path`/api/v1/models/${segment}`,
+      conflict: true,
       body: {
         ...rest,
         workspaceName: typeof workspace === "string" ? workspace : undefined,

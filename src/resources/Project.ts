@@ -241,6 +241,7 @@ export const patch = Effect.fn("Project.patch")(function*(id: number, fields: Pa
     path: path`/api/v1/projects/${id}`,
     body: fields,
     idempotent: true,
+    conflict: true,
     notFound: { resource: "project", id }
   }, Projects.ProjectResponse)
   // A real master answers with the project's own columns only (id, name, description, key, archived, immutable,

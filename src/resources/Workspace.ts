@@ -217,7 +217,11 @@ const WriteResponse = Schema.Struct({ workspace: Workspace })
 export const create = Effect.fn("Workspace.create")(function*(name: string, settings: Settings = {}) {
   yield* Effect.annotateCurrentSpan("determined.workspace.name", name)
   const http = yield* DeterminedHttp
-  const r = yield* http.json({ method: "POST", path: "/api/v1/workspaces", body: { name, ...settings } }, WriteResponse)
+  const r = yield* http.json(
+    // a name taken (case-insensitively) is a 409
+    { method: "POST", path: "/api/v1/workspaces", body: { name, ...settings }, conflict: true },
+    WriteResponse
+  )
   const cache = yield* ResourceCache.ResourceCache
   yield* cache.set(cacheKey(r.workspace.id), r.workspace)
   return r.workspace
@@ -251,6 +255,7 @@ export const patch = Effect.fn("Workspace.patch")(function*(id: number, fields: 
     path: path`/api/v1/workspaces/${id}`,
     body: fields,
     idempotent: true,
+    conflict: true,
     notFound: { resource: "workspace", id }
   }, WriteResponse)
   const cache = yield* ResourceCache.ResourceCache

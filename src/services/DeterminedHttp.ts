@@ -16,7 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as Errors from "../DeterminedError.js"
+import * as Errors from "../DeterminedError.js"
 import * as Http from "../internal/http.js"
 import * as Log from "../internal/log.js"
 import { retrying } from "../internal/retry.js"
@@ -140,6 +140,20 @@ export const path = (strings: TemplateStringsArray, ...values: ReadonlyArray<str
   return out
 }
 
+// The master's ids are 32-bit integers (it answers 400 to anything else in a path). A request naming something by
+// an id no entity can have (1.5, -1, NaN, 2^53) fails with the `NotFound` it declares, without being sent.
+const impossibleId = (request: ApiRequest): Errors.NotFound | undefined => {
+  const id = request.notFound?.id
+  if (typeof id !== "number" || (Number.isInteger(id) && id >= 0 && id <= 2147483647)) return undefined
+  return new Errors.NotFound({
+    method: request.method,
+    path: request.path,
+    resource: request.notFound!.resource,
+    id: String(id),
+    message: `no ${request.notFound!.resource} has the id ${id}: ids are integers from 0 to 2147483647`
+  })
+}
+
 const isIdempotent = (request: ApiRequest) =>
   request.idempotent ?? (request.method === "GET" || request.method === "PUT" || request.method === "DELETE")
 
@@ -161,6 +175,9 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
       request: R,
       run: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, ErrorOf<R>>
     ): Effect.Effect<A, ErrorOf<R>> => {
+      const impossible = impossibleId(request)
+      // (only a request that declares `notFound` gets one, so it is in ErrorOf<R>)
+      if (impossible !== undefined) return Effect.fail(impossible as ErrorOf<R>)
       const target = targetFor(request)
       // the attempt's timeout covers `run` (the body of a unary call) as well as the headers
       const once = (credential: Credential) =>

@@ -151,6 +151,7 @@ export const createProject = (workspaceId: number, name: string, options: Create
       method: "POST",
       path: path`/api/v1/workspaces/${workspaceId}/projects`,
       body: { name, workspaceId, description: options.description, key: options.key },
+      conflict: true,
       notFound: { resource: "workspace", id: workspaceId }
     }, ProjectResponse)
     // Not cached: a real master's answer (`insert_project.sql`) leaves out the workspace name, notes and counts.
