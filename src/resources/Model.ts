@@ -13,9 +13,11 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
+import * as Descriptors from "./internal/descriptors.js"
+import * as Kinds from "./internal/kinds.js"
 import * as Models from "./internal/models/model.js"
+import * as Resource from "./internal/resource.js"
 import * as Wire from "./internal/wire.js"
 import * as ModelVersion from "./ModelVersion.js"
 
@@ -55,18 +57,27 @@ export type SortBy = "NAME" | "DESCRIPTION" | "CREATION_TIME" | "LAST_UPDATED_TI
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (model: ModelRef) => Models.modelKey(model)
+export const cacheKey: (model: ModelRef) => ResourceCache.Key<Model> = Kinds.model.key
 
-const fetch = (model: ModelRef) =>
-  Effect.gen(function*() {
-    const http = yield* DeterminedHttp
-    const segment = yield* Models.modelSegment(model)
-    const r = yield* http.json(
-      { method: "GET", path: path`/api/v1/models/${segment}`, notFound: { resource: "model", id: model } },
-      Models.ModelResponse
-    )
-    return r.model
-  })
+const resource = Descriptors.model
+
+const fetch = resource.fetch
+
+/**
+ * What reading one model can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
+
+/**
+ * What listing models can fail with (`InvalidRequest`: a filter the master refuses).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.InvalidRequest
 
 /**
  * A model by name or id, from the cache when it holds one.
@@ -80,11 +91,7 @@ const fetch = (model: ModelRef) =>
  * const byName = Model.get("mnist")
  * const byId = Model.get(12).pipe(Effect.map((m) => m.name))
  */
-export const get = Effect.fn("Model.get")(function*(model: ModelRef) {
-  yield* Effect.annotateCurrentSpan("determined.model.id", model)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(model), Effect.tap(fetch(model), Models.storeModel))
-})
+export const get: (model: ModelRef) => Effect.Effect<Model, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a model again, store it in the cache and return it.
@@ -96,12 +103,7 @@ export const get = Effect.fn("Model.get")(function*(model: ModelRef) {
  *
  * const fresh = Model.reload("mnist")
  */
-export const reload = Effect.fn("Model.reload")(function*(model: ModelRef) {
-  yield* Effect.annotateCurrentSpan("determined.model.id", model)
-  const fresh = yield* fetch(model)
-  yield* Models.storeModel(fresh)
-  return fresh
-})
+export const reload: (model: ModelRef) => Effect.Effect<Model, GetError, Resource.Requires> = resource.reload
 
 /**
  * Filters of {@link list}.
@@ -109,7 +111,7 @@ export const reload = Effect.fn("Model.reload")(function*(model: ModelRef) {
  * @since 0.1.0
  * @category models
  */
-export interface ListOptions {
+export interface ListOptions extends Resource.LimitOptions {
   /** Substring of the name. */
   readonly name?: string | undefined
   /** Substring of the description. */
@@ -129,26 +131,31 @@ export interface ListOptions {
   readonly orderBy?: Wire.OrderBy | undefined
 }
 
-const page = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: "/api/v1/models",
-      query: {
-        offset,
-        name: options.name,
-        description: options.description,
-        labels: options.labels,
-        archived: options.archived,
-        users: options.users,
-        userIds: options.userIds,
-        workspaceNames: options.workspaceNames,
-        workspaceIds: options.workspaceIds,
-        id: options.id,
-        sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
-        orderBy: Wire.orderByToWire(options.orderBy)
-      }
-    }, Models.ModelsPage)).pipe(Effect.map((r) => ({ items: r.models, pagination: r.pagination })))
+const models = Resource.list({
+  span: "Model.list",
+  request: (options: ListOptions, page) => ({
+    method: "GET",
+    path: "/api/v1/models",
+    query: {
+      offset: page.offset,
+      limit: page.limit,
+      name: options.name,
+      description: options.description,
+      labels: options.labels,
+      archived: options.archived,
+      users: options.users,
+      userIds: options.userIds,
+      workspaceNames: options.workspaceNames,
+      workspaceIds: options.workspaceIds,
+      id: options.id,
+      sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
+      orderBy: Wire.orderByToWire(options.orderBy)
+    },
+    invalid: true
+  }),
+  schema: Models.ModelsPage,
+  page: (r) => ({ items: r.models, pagination: r.pagination })
+})
 
 /**
  * Every model matching the filters (all pages).
@@ -160,9 +167,8 @@ const page = (options: ListOptions) => (offset: number) =>
  *
  * const prod = Model.list({ labels: ["prod"], archived: false, sortBy: "NAME", orderBy: "asc" })
  */
-export const list = Effect.fn("Model.list")(function*(options: ListOptions = {}) {
-  return yield* Pagination.collect(page(options))
-})
+export const list = (options: ListOptions = {}): Effect.Effect<ReadonlyArray<Model>, ListError, DeterminedHttp> =>
+  models.list(options)
 
 /**
  * Models matching the filters as a lazy stream.
@@ -177,7 +183,7 @@ export const list = Effect.fn("Model.list")(function*(options: ListOptions = {})
  */
 export const stream = (
   options: ListOptions = {}
-): Stream.Stream<Model, Errors.HttpError, DeterminedHttp> => Pagination.stream(page(options))
+): Stream.Stream<Model, ListError, DeterminedHttp> => models.stream(options)
 
 /**
  * Options of {@link create}.
@@ -221,7 +227,7 @@ export const create = Effect.fn("Model.create")(function*(name: string, options:
       workspaceId: typeof options.workspace === "number" ? options.workspace : undefined
     }
   }, Models.ModelResponse)
-  yield* Models.storeModel(r.model)
+  yield* resource.store(r.model)
   return r.model
 })
 
@@ -273,7 +279,8 @@ const patchWith = (model: ModelRef, fields: Patch, base: Option.Option<Model>) =
       idempotent: true,
       notFound: { resource: "model", id: model }
     }, PatchedModel)
-    yield* Models.invalidateModel(model, Option.getOrUndefined(base))
+    // by the reference used: the entry is found under either name (a rename changes one of them)
+    yield* resource.stale(model)
     const patched = r.model
     if (Option.isSome(base) && workspace === undefined) {
       const merged = new Models.Model({
@@ -285,13 +292,11 @@ const patchWith = (model: ModelRef, fields: Patch, base: Option.Option<Model>) =
         labels: patched.labels,
         lastUpdatedTime: patched.lastUpdatedTime ?? base.value.lastUpdatedTime
       })
-      yield* Models.storeModel(merged)
-      return merged
+      return yield* resource.store(merged)
     }
     // Nothing to merge the answer into (or the workspace changed, which the answer does not say): read it once.
     const fresh = yield* fetch(Option.isSome(base) ? base.value.id : typeof model === "number" ? model : patched.name)
-    yield* Models.storeModel(fresh)
-    return fresh
+    return yield* resource.store(fresh)
   })
 
 /**
@@ -308,9 +313,7 @@ const patchWith = (model: ModelRef, fields: Patch, base: Option.Option<Model>) =
  * const m = Model.patch("mnist", { description: "handwritten digits", labels: ["cv", "prod"] })
  */
 export const patch = Effect.fn("Model.patch")(function*(model: ModelRef, fields: Patch) {
-  const cache = yield* ResourceCache.ResourceCache
-  const base = Option.map(yield* cache.get(cacheKey(model)), (e) => e.value)
-  return yield* patchWith(model, fields, base)
+  return yield* patchWith(model, fields, yield* Resource.cached(Kinds.model, model))
 })
 
 /**
@@ -409,12 +412,8 @@ export const removeMetadata = Effect.fn("Model.removeMetadata")(
   }
 )
 
-const invalidateKnown = (model: ModelRef) =>
-  Effect.gen(function*() {
-    const cache = yield* ResourceCache.ResourceCache
-    const known = yield* cache.get(cacheKey(model))
-    yield* Models.invalidateModel(model, Option.getOrUndefined(Option.map(known, (e) => e.value)))
-  })
+// the model under both its names, and its cached versions (kinds.ts)
+const invalidateKnown = resource.stale
 
 const action = (name: "archive" | "unarchive", model: ModelRef) =>
   Effect.gen(function*() {

@@ -13,9 +13,12 @@ import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
+import * as Descriptors from "./internal/descriptors.js"
+import * as Kinds from "./internal/kinds.js"
 import * as MetricsInternal from "./internal/metrics.js"
 import * as Models from "./internal/models/model.js"
+import * as Resource from "./internal/resource.js"
 import * as Wire from "./internal/wire.js"
 
 /**
@@ -54,21 +57,22 @@ export type SortBy = "VERSION" | "CREATION_TIME"
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (model: ModelRef, version: number) => Models.versionKey(model, version)
+export const cacheKey = (model: ModelRef, version: number): ResourceCache.Key<ModelVersion> =>
+  Kinds.modelVersion.key([model, version])
+
+const resource = Descriptors.modelVersion
+
+/**
+ * What reading one model version can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
 
 const versionId = (model: ModelRef, version: number) => `${model}/${version}`
 
-const fetch = (model: ModelRef, version: number) =>
-  Effect.gen(function*() {
-    const http = yield* DeterminedHttp
-    const segment = yield* Models.modelSegment(model)
-    const r = yield* http.json({
-      method: "GET",
-      path: path`/api/v1/models/${segment}/versions/${version}`,
-      notFound: { resource: "modelVersion", id: versionId(model, version) }
-    }, Models.ModelVersionResponse)
-    return r.modelVersion
-  })
+const fetch = (model: ModelRef, version: number) => resource.fetch([model, version])
 
 /**
  * A version of a model, from the cache when it holds one.
@@ -81,12 +85,10 @@ const fetch = (model: ModelRef, version: number) =>
  *
  * const uuid = ModelVersion.get("mnist", 3).pipe(Effect.map((v) => v.checkpointUuid))
  */
-export const get = Effect.fn("ModelVersion.get")(function*(model: ModelRef, version: number) {
-  yield* Effect.annotateCurrentSpan("determined.model.id", model)
-  yield* Effect.annotateCurrentSpan("determined.modelVersion.version", version)
-  const cache = yield* ResourceCache.ResourceCache
-  return yield* cache.getOrFetch(cacheKey(model, version), Effect.tap(fetch(model, version), Models.storeVersion))
-})
+export const get = (
+  model: ModelRef,
+  version: number
+): Effect.Effect<ModelVersion, GetError, Resource.Requires> => resource.get([model, version])
 
 /**
  * Fetch a version again, store it in the cache and return it.
@@ -98,15 +100,10 @@ export const get = Effect.fn("ModelVersion.get")(function*(model: ModelRef, vers
  *
  * const fresh = ModelVersion.reload("mnist", 3)
  */
-export const reload = Effect.fn("ModelVersion.reload")(function*(model: ModelRef, version: number) {
-  yield* Effect.annotateCurrentSpan("determined.model.id", model)
-  yield* Effect.annotateCurrentSpan("determined.modelVersion.version", version)
-  const fresh = yield* fetch(model, version)
-  yield* Models.storeVersion(fresh)
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(model, version), fresh)
-  return fresh
-})
+export const reload = (
+  model: ModelRef,
+  version: number
+): Effect.Effect<ModelVersion, GetError, Resource.Requires> => resource.reload([model, version])
 
 /**
  * Options of {@link list} and {@link stream}.
@@ -242,7 +239,7 @@ export const register = Effect.fn("ModelVersion.register")(
       notFound: { resource: "model", id: model }
     }, Models.ModelVersionResponse)
     // the model's numVersions changed
-    yield* Models.invalidateModel(model, r.modelVersion.model)
+    yield* Descriptors.model.stale(model)
     return r.modelVersion
   }
 )
@@ -287,22 +284,19 @@ export const patch = Effect.fn("ModelVersion.patch")(function*(model: ModelRef, 
   }, Models.ModelVersionResponse)
   // A real master's answer (`update_model_version.sql`) leaves out the version's owner: keep the cached one, or
   // read the version once when none is cached.
-  const cache = yield* ResourceCache.ResourceCache
-  const base = yield* cache.get(cacheKey(model, version))
+  const base = yield* Resource.cached(Kinds.modelVersion, [model, version] as const)
   const patched = r.modelVersion
   const updated = Option.isSome(base)
     ? new Models.ModelVersion({
       ...patched,
-      username: patched.username === "" ? base.value.value.username : patched.username,
-      userId: patched.userId === 0 ? base.value.value.userId : patched.userId,
-      lastUpdatedTime: patched.lastUpdatedTime ?? base.value.value.lastUpdatedTime
+      username: patched.username === "" ? base.value.username : patched.username,
+      userId: patched.userId === 0 ? base.value.userId : patched.userId,
+      lastUpdatedTime: patched.lastUpdatedTime ?? base.value.lastUpdatedTime
     })
     : patched.username === "" || patched.userId === 0
     ? yield* fetch(model, version)
     : patched
-  yield* Models.storeVersion(updated)
-  yield* cache.set(cacheKey(model, version), updated)
-  return updated
+  return yield* resource.store(updated)
 })
 
 /**
@@ -411,14 +405,8 @@ export const del = Effect.fn("ModelVersion.delete")(function*(model: ModelRef, v
     path: path`/api/v1/models/${segment}/versions/${version}`,
     notFound: { resource: "modelVersion", id: versionId(model, version) }
   })
-  const cache = yield* ResourceCache.ResourceCache
-  const known = yield* cache.get(cacheKey(model, version))
-  yield* cache.invalidate(cacheKey(model, version))
-  if (Option.isSome(known)) {
-    yield* cache.invalidate(cacheKey(known.value.value.model.name, version))
-    yield* cache.invalidate(cacheKey(known.value.value.model.id, version))
-  }
-  yield* Models.invalidateModel(model, Option.getOrUndefined(Option.map(known, (k) => k.value.model)))
+  // the version under both names of its model, and the model (`numVersions`; kinds.ts)
+  yield* resource.stale([model, version])
 })
 
 export {

@@ -10,14 +10,14 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Experiment from "./Experiment.js"
-import * as Cached from "./internal/cached.js"
+import * as Kinds from "./internal/kinds.js"
 import * as Projects from "./internal/models/project.js"
+import * as Resource from "./internal/resource.js"
 import type * as Wire from "./internal/wire.js"
 import * as Workspace from "./Workspace.js"
 
@@ -63,16 +63,30 @@ export type ProjectState = Wire.Open<"UNSPECIFIED" | "DELETING" | "DELETE_FAILED
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (id: number) => Projects.projectKey(id)
+export const cacheKey: (id: number) => ResourceCache.Key<Project> = Kinds.project.key
 
-const fetch = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/projects/${id}`, notFound: { resource: "project", id } },
-      Projects.ProjectResponse
-    )).pipe(Effect.map((r) => r.project))
+const resource = Resource.make({
+  kind: Kinds.project,
+  module: "Project",
+  attribute: "determined.project.id",
+  request: (id: number) => ({
+    method: "GET",
+    path: path`/api/v1/projects/${id}`,
+    notFound: { resource: "project", id }
+  }),
+  schema: Projects.ProjectResponse,
+  pick: (r) => r.project
+})
 
-const cached = Cached.make({ module: "Project", attribute: "determined.project.id", cacheKey, fetch })
+const fetch = resource.fetch
+
+/**
+ * What reading one project can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
 
 /**
  * A project by id, from the cache when it holds one.
@@ -85,7 +99,7 @@ const cached = Cached.make({ module: "Project", attribute: "determined.project.i
  *
  * const name = Project.get(1).pipe(Effect.map((p) => p.name))
  */
-export const get = cached.get
+export const get: (id: number) => Effect.Effect<Project, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a project again, store it in the cache and return it.
@@ -97,7 +111,7 @@ export const get = cached.get
  *
  * const fresh = Project.reload(1)
  */
-export const reload = cached.reload
+export const reload: (id: number) => Effect.Effect<Project, GetError, Resource.Requires> = resource.reload
 
 /**
  * A project by its key (e.g. `UNC3F`). Always asks the master (keys can change); stores the answer under the
@@ -117,9 +131,7 @@ export const getByKey = Effect.fn("Project.getByKey")(function*(key: string) {
     { method: "GET", path: path`/api/v1/projects/key/${key}`, notFound: { resource: "project", id: key } },
     Projects.ProjectResponse
   )
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(r.project.id), r.project)
-  return r.project
+  return yield* resource.store(r.project)
 })
 
 /**
@@ -170,7 +182,7 @@ export type ListOptions = Projects.ListProjectsOptions
  */
 export const list = Effect.fn("Project.list")(function*(workspace: WorkspaceRef, options: ListOptions = {}) {
   yield* Effect.annotateCurrentSpan("determined.workspace.id", workspace)
-  return yield* Pagination.collect(Projects.projectsPage(yield* workspaceId(workspace), options))
+  return yield* Projects.projects.list({ ...options, workspaceId: yield* workspaceId(workspace) })
 })
 
 /**
@@ -186,10 +198,8 @@ export const list = Effect.fn("Project.list")(function*(workspace: WorkspaceRef,
 export const stream = (
   workspace: WorkspaceRef,
   options: ListOptions = {}
-): Stream.Stream<Project, Errors.HttpError, DeterminedHttp | ResourceCache.ResourceCache> =>
-  Pagination.stream((offset) =>
-    Effect.flatMap(workspaceId(workspace), (id) => Projects.projectsPage(id, options)(offset))
-  )
+): Stream.Stream<Project, Projects.ListProjectsError, DeterminedHttp | ResourceCache.ResourceCache> =>
+  Stream.unwrap(Effect.map(workspaceId(workspace), (id) => Projects.projects.stream({ ...options, workspaceId: id })))
 
 /**
  * Create a project in a workspace (given by name or id). Never retried blindly. The answer of a real master
@@ -247,12 +257,11 @@ export const patch = Effect.fn("Project.patch")(function*(id: number, fields: Pa
   // A real master answers with the project's own columns only (id, name, description, key, archived, immutable,
   // workspaceId); notes, counts, owner name and workspace name are zero values. Merge into the cached entry,
   // or read the project once when none is cached.
-  const cache = yield* ResourceCache.ResourceCache
-  const base = yield* cache.get(cacheKey(id))
+  const base = yield* Resource.cached(Kinds.project, id)
   const patched = r.project
   const updated = Option.isSome(base)
     ? new Projects.Project({
-      ...base.value.value,
+      ...base.value,
       name: patched.name,
       description: patched.description,
       key: patched.key,
@@ -260,8 +269,7 @@ export const patch = Effect.fn("Project.patch")(function*(id: number, fields: Pa
       workspaceId: patched.workspaceId
     })
     : yield* fetch(id)
-  yield* cache.set(cacheKey(id), updated)
-  return updated
+  return yield* resource.store(updated)
 })
 
 /**
@@ -310,8 +318,7 @@ const action = (id: number, name: "archive" | "unarchive") =>
       idempotent: true,
       notFound: { resource: "project", id }
     })
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.invalidate(cacheKey(id))
+    yield* resource.stale(id)
   })
 
 /**
@@ -385,8 +392,7 @@ export const move = Effect.fn("Project.move")(function*(id: number, destination:
     idempotent: true,
     notFound: { resource: "project", id }
   })
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(id))
+  yield* resource.stale(id)
 })
 
 const NotesResponse = Schema.Struct({
@@ -404,9 +410,7 @@ const putNotes = (project: Project, notes: ReadonlyArray<{ readonly name: string
     }, NotesResponse)
     // The answer is the complete list of notes; the rest of the project is what we just read.
     const updated = new Projects.Project({ ...project, notes: r.notes })
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.set(cacheKey(project.id), updated)
-    return updated
+    return yield* resource.store(updated)
   })
 
 /**

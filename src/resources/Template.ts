@@ -16,8 +16,9 @@ import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
-import * as Cached from "./internal/cached.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
+import * as Kinds from "./internal/kinds.js"
+import * as Resource from "./internal/resource.js"
 import * as Wire from "./internal/wire.js"
 
 /**
@@ -45,16 +46,36 @@ const TemplatesResponse = Schema.Struct({
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (name: string) => ResourceCache.key<Template>("template", name)
+export const cacheKey: (name: string) => ResourceCache.Key<Template> = Kinds.template.key
 
-const fetch = (name: string) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/templates/${name}`, notFound: { resource: "template", id: name } },
-      TemplateResponse
-    )).pipe(Effect.map((r) => r.template))
+const resource = Resource.make({
+  kind: Kinds.template,
+  module: "Template",
+  attribute: "determined.template.name",
+  request: (name: string) => ({
+    method: "GET",
+    path: path`/api/v1/templates/${name}`,
+    notFound: { resource: "template", id: name }
+  }),
+  schema: TemplateResponse,
+  pick: (r) => r.template
+})
 
-const cached = Cached.make({ module: "Template", attribute: "determined.template.name", cacheKey, fetch })
+/**
+ * What reading one template can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
+
+/**
+ * What listing templates can fail with (`InvalidRequest`: a filter the master refuses).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.InvalidRequest
 
 /**
  * A template by name, from the cache when it holds one.
@@ -67,7 +88,7 @@ const cached = Cached.make({ module: "Template", attribute: "determined.template
  *
  * const config = Template.get("gpu-defaults").pipe(Effect.map((t) => t.config))
  */
-export const get = cached.get
+export const get: (name: string) => Effect.Effect<Template, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a template again, store it in the cache and return it.
@@ -79,7 +100,7 @@ export const get = cached.get
  *
  * const fresh = Template.reload("gpu-defaults")
  */
-export const reload = cached.reload
+export const reload: (name: string) => Effect.Effect<Template, GetError, Resource.Requires> = resource.reload
 
 /**
  * Filters of {@link list}.
@@ -87,7 +108,7 @@ export const reload = cached.reload
  * @since 0.1.0
  * @category models
  */
-export interface ListOptions {
+export interface ListOptions extends Resource.LimitOptions {
   /** Case-insensitive substring of the name. */
   readonly name?: string | undefined
   readonly workspaceIds?: ReadonlyArray<number> | undefined
@@ -95,19 +116,24 @@ export interface ListOptions {
   readonly orderBy?: Wire.OrderBy | undefined
 }
 
-const page = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: "/api/v1/templates",
-      query: {
-        offset,
-        name: options.name,
-        workspaceIds: options.workspaceIds,
-        sortBy: "SORT_BY_NAME",
-        orderBy: Wire.orderByToWire(options.orderBy)
-      }
-    }, TemplatesResponse)).pipe(Effect.map((r) => ({ items: r.templates, pagination: r.pagination })))
+const templates = Resource.list({
+  span: "Template.list",
+  request: (options: ListOptions, page) => ({
+    method: "GET",
+    path: "/api/v1/templates",
+    query: {
+      offset: page.offset,
+      limit: page.limit,
+      name: options.name,
+      workspaceIds: options.workspaceIds,
+      sortBy: "SORT_BY_NAME",
+      orderBy: Wire.orderByToWire(options.orderBy)
+    },
+    invalid: true
+  }),
+  schema: TemplatesResponse,
+  page: (r) => ({ items: r.templates, pagination: r.pagination })
+})
 
 /**
  * Every template matching the filters (all pages), by name.
@@ -119,9 +145,9 @@ const page = (options: ListOptions) => (offset: number) =>
  *
  * const all = Template.list({ name: "gpu" })
  */
-export const list = Effect.fn("Template.list")(function*(options: ListOptions = {}) {
-  return yield* Pagination.collect(page(options))
-})
+export const list = (
+  options: ListOptions = {}
+): Effect.Effect<ReadonlyArray<Template>, ListError, DeterminedHttp> => templates.list(options)
 
 /**
  * Templates matching the filters as a lazy stream.
@@ -135,10 +161,9 @@ export const list = Effect.fn("Template.list")(function*(options: ListOptions = 
  */
 export const stream = (
   options: ListOptions = {}
-): Stream.Stream<Template, Errors.HttpError, DeterminedHttp> => Pagination.stream(page(options))
+): Stream.Stream<Template, ListError, DeterminedHttp> => templates.stream(options)
 
-const store = (t: Template) =>
-  Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.set(cacheKey(t.name), t)).pipe(Effect.as(t))
+const store = resource.store
 
 /**
  * Create a template (`POST`); the master refuses an existing name (500). Workspace 1 unless given. Never retried
@@ -185,8 +210,7 @@ export const put = Effect.fn("Template.put")(
       body: { name, config, workspaceId: options.workspaceId ?? 0 },
       idempotent: true
     }, TemplateResponse)
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.invalidate(cacheKey(name))
+    yield* resource.stale(name)
     return r.template
   }
 )
@@ -233,8 +257,7 @@ export const rename = Effect.fn("Template.rename")(function*(oldName: string, ne
     body: { oldName, newName },
     notFound: { resource: "template", id: oldName }
   }, TemplateResponse)
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(oldName))
+  yield* resource.stale(oldName)
   return yield* store(r.template)
 })
 
@@ -246,8 +269,7 @@ const del = Effect.fn("Template.delete")(function*(name: string) {
     path: path`/api/v1/templates/${name}`,
     notFound: { resource: "template", id: name }
   })
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(name))
+  yield* resource.stale(name)
 })
 
 export {

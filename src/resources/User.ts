@@ -15,10 +15,11 @@ import * as Errors from "../DeterminedError.js"
 import { hashPassword } from "../internal/hash.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
 import { Session } from "../services/Session.js"
-import * as Cached from "./internal/cached.js"
+import * as Kinds from "./internal/kinds.js"
 import * as Users from "./internal/models/user.js"
+import * as Resource from "./internal/resource.js"
 import * as Wire from "./internal/wire.js"
 
 /**
@@ -77,19 +78,34 @@ const UsersResponse = Schema.Struct({
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (id: number) => ResourceCache.key<User>("user", id)
+export const cacheKey: (id: number) => ResourceCache.Key<User> = Kinds.user.key
 
-const fetch = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/users/${id}`, notFound: { resource: "user", id } },
-      UserResponse
-    )).pipe(Effect.map((r) => r.user))
+const resource = Resource.make({
+  kind: Kinds.user,
+  module: "User",
+  attribute: "determined.user.id",
+  request: (id: number) => ({ method: "GET", path: path`/api/v1/users/${id}`, notFound: { resource: "user", id } }),
+  schema: UserResponse,
+  pick: (r) => r.user
+})
 
-const store = (user: User) =>
-  Effect.flatMap(ResourceCache.ResourceCache, (cache) => Effect.as(cache.set(cacheKey(user.id), user), user))
+const store = resource.store
 
-const cached = Cached.make({ module: "User", attribute: "determined.user.id", cacheKey, fetch })
+/**
+ * What reading one user can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
+
+/**
+ * What listing users can fail with (`InvalidRequest`: a filter the master refuses).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.InvalidRequest
 
 /**
  * A user by id, from the cache when it holds one (upstream `get_user_by_id`).
@@ -102,7 +118,7 @@ const cached = Cached.make({ module: "User", attribute: "determined.user.id", ca
  *
  * const name = User.get(1).pipe(Effect.map((u) => u.username))
  */
-export const get = cached.get
+export const get: (id: number) => Effect.Effect<User, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a user again, store it in the cache and return it.
@@ -114,7 +130,7 @@ export const get = cached.get
  *
  * const fresh = User.reload(1)
  */
-export const reload = cached.reload
+export const reload: (id: number) => Effect.Effect<User, GetError, Resource.Requires> = resource.reload
 
 /**
  * A user by username (upstream `get_user_by_name`). Always asks the master; stores the answer under the id.
@@ -173,7 +189,7 @@ export const sessionUsername: Effect.Effect<string, never, Session> = Effect.map
  * @since 0.1.0
  * @category models
  */
-export interface ListOptions {
+export interface ListOptions extends Resource.LimitOptions {
   readonly active?: boolean | undefined
   readonly admin?: boolean | undefined
   /** Case-insensitive match on username or display name. */
@@ -182,20 +198,25 @@ export interface ListOptions {
   readonly orderBy?: Wire.OrderBy | undefined
 }
 
-const page = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: "/api/v1/users",
-      query: {
-        offset,
-        active: options.active,
-        admin: options.admin,
-        name: options.name,
-        sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
-        orderBy: Wire.orderByToWire(options.orderBy)
-      }
-    }, UsersResponse)).pipe(Effect.map((r) => ({ items: r.users, pagination: r.pagination })))
+const users = Resource.list({
+  span: "User.list",
+  request: (options: ListOptions, page) => ({
+    method: "GET",
+    path: "/api/v1/users",
+    query: {
+      offset: page.offset,
+      limit: page.limit,
+      active: options.active,
+      admin: options.admin,
+      name: options.name,
+      sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
+      orderBy: Wire.orderByToWire(options.orderBy)
+    },
+    invalid: true
+  }),
+  schema: UsersResponse,
+  page: (r) => ({ items: r.users, pagination: r.pagination })
+})
 
 /**
  * Every user matching the filters (all pages; upstream `list_users(active=)`).
@@ -207,9 +228,8 @@ const page = (options: ListOptions) => (offset: number) =>
  *
  * const active = User.list({ active: true })
  */
-export const list = Effect.fn("User.list")(function*(options: ListOptions = {}) {
-  return yield* Pagination.collect(page(options))
-})
+export const list = (options: ListOptions = {}): Effect.Effect<ReadonlyArray<User>, ListError, DeterminedHttp> =>
+  users.list(options)
 
 /**
  * Users matching the filters as a lazy stream.
@@ -221,8 +241,8 @@ export const list = Effect.fn("User.list")(function*(options: ListOptions = {}) 
  *
  * const admins = User.stream({ admin: true })
  */
-export const stream = (options: ListOptions = {}): Stream.Stream<User, Errors.HttpError, DeterminedHttp> =>
-  Pagination.stream(page(options))
+export const stream = (options: ListOptions = {}): Stream.Stream<User, ListError, DeterminedHttp> =>
+  users.stream(options)
 
 /**
  * What is wrong with a password under upstream's complexity rules (empty when nothing is): not blank, at least

@@ -9,10 +9,11 @@ import type * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import * as ResourceCache from "../services/ResourceCache.js"
-import * as Cached from "./internal/cached.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
+import * as Kinds from "./internal/kinds.js"
 import * as Projects from "./internal/models/project.js"
 import { AgentUserGroup } from "./internal/models/user.js"
+import * as Resource from "./internal/resource.js"
 import * as Wire from "./internal/wire.js"
 
 /**
@@ -63,16 +64,36 @@ const WorkspacesResponse = Schema.Struct({
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey = (id: number) => ResourceCache.key<Workspace>("workspace", id)
+export const cacheKey: (id: number) => ResourceCache.Key<Workspace> = Kinds.workspace.key
 
-const fetch = (id: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json(
-      { method: "GET", path: path`/api/v1/workspaces/${id}`, notFound: { resource: "workspace", id } },
-      WorkspaceResponse
-    )).pipe(Effect.map((r) => r.workspace))
+const resource = Resource.make({
+  kind: Kinds.workspace,
+  module: "Workspace",
+  attribute: "determined.workspace.id",
+  request: (id: number) => ({
+    method: "GET",
+    path: path`/api/v1/workspaces/${id}`,
+    notFound: { resource: "workspace", id }
+  }),
+  schema: WorkspaceResponse,
+  pick: (r) => r.workspace
+})
 
-const cached = Cached.make({ module: "Workspace", attribute: "determined.workspace.id", cacheKey, fetch })
+/**
+ * What reading one workspace can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GetError = Errors.RequestError | Errors.NotFound
+
+/**
+ * What listing workspaces can fail with (`InvalidRequest`: a filter the master refuses).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.InvalidRequest
 
 /**
  * A workspace by id, from the cache when it holds one.
@@ -85,7 +106,7 @@ const cached = Cached.make({ module: "Workspace", attribute: "determined.workspa
  *
  * const name = Workspace.get(1).pipe(Effect.map((ws) => ws.name))
  */
-export const get = cached.get
+export const get: (id: number) => Effect.Effect<Workspace, GetError, Resource.Requires> = resource.get
 
 /**
  * Fetch a workspace again, store it in the cache and return it.
@@ -93,7 +114,7 @@ export const get = cached.get
  * @since 0.1.0
  * @category operations
  */
-export const reload = cached.reload
+export const reload: (id: number) => Effect.Effect<Workspace, GetError, Resource.Requires> = resource.reload
 
 /**
  * Filters of {@link list}.
@@ -101,7 +122,7 @@ export const reload = cached.reload
  * @since 0.1.0
  * @category models
  */
-export interface ListOptions {
+export interface ListOptions extends Resource.LimitOptions {
   /** Case-insensitive name match. */
   readonly name?: string | undefined
   readonly archived?: boolean | undefined
@@ -112,22 +133,27 @@ export interface ListOptions {
   readonly orderBy?: Wire.OrderBy | undefined
 }
 
-const page = (options: ListOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: "/api/v1/workspaces",
-      query: {
-        offset,
-        name: options.name,
-        archived: options.archived,
-        pinned: options.pinned,
-        users: options.users,
-        userIds: options.userIds,
-        sortBy: options.sortBy === undefined ? undefined : `SORT_BY_${options.sortBy.toUpperCase()}`,
-        orderBy: Wire.orderByToWire(options.orderBy)
-      }
-    }, WorkspacesResponse)).pipe(Effect.map((r) => ({ items: r.workspaces, pagination: r.pagination })))
+const workspaces = Resource.list({
+  span: "Workspace.list",
+  request: (options: ListOptions, page) => ({
+    method: "GET",
+    path: "/api/v1/workspaces",
+    query: {
+      offset: page.offset,
+      limit: page.limit,
+      name: options.name,
+      archived: options.archived,
+      pinned: options.pinned,
+      users: options.users,
+      userIds: options.userIds,
+      sortBy: options.sortBy === undefined ? undefined : `SORT_BY_${options.sortBy.toUpperCase()}`,
+      orderBy: Wire.orderByToWire(options.orderBy)
+    },
+    invalid: true
+  }),
+  schema: WorkspacesResponse,
+  page: (r) => ({ items: r.workspaces, pagination: r.pagination })
+})
 
 /**
  * Every workspace matching the filters (all pages).
@@ -135,9 +161,9 @@ const page = (options: ListOptions) => (offset: number) =>
  * @since 0.1.0
  * @category operations
  */
-export const list = Effect.fn("Workspace.list")(function*(options: ListOptions = {}) {
-  return yield* Pagination.collect(page(options))
-})
+export const list = (
+  options: ListOptions = {}
+): Effect.Effect<ReadonlyArray<Workspace>, ListError, DeterminedHttp> => workspaces.list(options)
 
 /**
  * Workspaces matching the filters as a lazy stream.
@@ -147,7 +173,7 @@ export const list = Effect.fn("Workspace.list")(function*(options: ListOptions =
  */
 export const stream = (
   options: ListOptions = {}
-): Stream.Stream<Workspace, Errors.HttpError, DeterminedHttp> => Pagination.stream(page(options))
+): Stream.Stream<Workspace, ListError, DeterminedHttp> => workspaces.stream(options)
 
 /**
  * A workspace by exact name (one `GET /api/v1/workspaces?name=`, as upstream's `get_workspace`). Fails with
@@ -222,9 +248,7 @@ export const create = Effect.fn("Workspace.create")(function*(name: string, sett
     { method: "POST", path: "/api/v1/workspaces", body: { name, ...settings }, conflict: true },
     WriteResponse
   )
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(r.workspace.id), r.workspace)
-  return r.workspace
+  return yield* resource.store(r.workspace)
 })
 
 /**
@@ -258,9 +282,7 @@ export const patch = Effect.fn("Workspace.patch")(function*(id: number, fields: 
     conflict: true,
     notFound: { resource: "workspace", id }
   }, WriteResponse)
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.set(cacheKey(id), r.workspace)
-  return r.workspace
+  return yield* resource.store(r.workspace)
 })
 
 /**
@@ -285,8 +307,7 @@ const action = (id: number, name: "archive" | "unarchive" | "pin" | "unpin") =>
       idempotent: true,
       notFound: { resource: "workspace", id }
     })
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.invalidate(cacheKey(id))
+    yield* resource.stale(id)
   })
 
 /**
@@ -356,8 +377,8 @@ export const del = Effect.fn("Workspace.delete")(function*(id: number) {
     { method: "DELETE", path: path`/api/v1/workspaces/${id}`, notFound: { resource: "workspace", id } },
     Projects.DeleteResponse
   )
-  const cache = yield* ResourceCache.ResourceCache
-  yield* cache.invalidate(cacheKey(id))
+  // its cached projects go stale with it (kinds.ts)
+  yield* resource.stale(id)
   return r.completed
 })
 
@@ -416,7 +437,7 @@ export type ListProjectsOptions = Projects.ListProjectsOptions
 export const listProjects = Effect.fn("Workspace.listProjects")(
   function*(id: number, options: ListProjectsOptions = {}) {
     yield* Effect.annotateCurrentSpan("determined.workspace.id", id)
-    return yield* Pagination.collect(Projects.projectsPage(id, options))
+    return yield* Projects.projects.list({ ...options, workspaceId: id })
   }
 )
 
@@ -433,7 +454,8 @@ export const listProjects = Effect.fn("Workspace.listProjects")(
 export const streamProjects = (
   id: number,
   options: ListProjectsOptions = {}
-): Stream.Stream<Project, Errors.HttpError, DeterminedHttp> => Pagination.stream(Projects.projectsPage(id, options))
+): Stream.Stream<Project, Projects.ListProjectsError, DeterminedHttp> =>
+  Projects.projects.stream({ ...options, workspaceId: id })
 
 /**
  * The project of a workspace with exactly this name (upstream `get_project`). Fails with

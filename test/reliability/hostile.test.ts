@@ -224,7 +224,9 @@ describe("issue 15 / 4: deeply nested JSON is a DecodeError (or the mapped error
       ]
       const tags = yield* Effect.forEach(calls, (call) => Effect.map(Effect.exit(call), (exit) => failureOf(exit)._tag))
         .pipe(Effect.provide(layer))
-      assert.deepStrictEqual(tags, ["DecodeError", "InvalidRequest", "DecodeError", "InvalidRequest", "DecodeError"])
+      // a 400 to a GET by id is not among what Experiment.get declares (RequestError | NotFound): a ServerError
+      // with status 400; Trial.logs declares InvalidRequest (its filters can be refused)
+      assert.deepStrictEqual(tags, ["DecodeError", "ServerError", "DecodeError", "InvalidRequest", "DecodeError"])
       assert.deepStrictEqual(FS.readdirSync(dir), [], "nothing written")
     }))
 })

@@ -8,6 +8,7 @@
 import { path } from "../../services/DeterminedHttp.js"
 import * as Kinds from "./kinds.js"
 import * as Fast from "./models/fast.js"
+import * as Models from "./models/model.js"
 import * as Resource from "./resource.js"
 
 /** @internal */
@@ -46,4 +47,33 @@ export const checkpoint = Resource.make({
   }),
   schema: Fast.CheckpointResponse,
   pick: (r) => r.checkpoint
+})
+
+/** A model by id (a number) or name (a string): one cache entry under both. @internal */
+export const model = Resource.make({
+  kind: Kinds.model,
+  module: "Model",
+  attribute: "determined.model.id",
+  // the master reads an all-digit segment as an id and refuses model names made only of digits
+  request: (ref: Models.ModelRef) => ({
+    method: "GET",
+    path: path`/api/v1/models/${String(ref)}`,
+    notFound: { resource: "model", id: ref }
+  }),
+  schema: Models.ModelResponse,
+  pick: (r) => r.model
+})
+
+/** A version of a model (by the model's id or name, and the version number). @internal */
+export const modelVersion = Resource.make({
+  kind: Kinds.modelVersion,
+  module: "ModelVersion",
+  attribute: "determined.modelVersion.id",
+  request: ([ref, version]: readonly [Models.ModelRef, number]) => ({
+    method: "GET",
+    path: path`/api/v1/models/${String(ref)}/versions/${version}`,
+    notFound: { resource: "modelVersion", id: `${ref}/${version}` }
+  }),
+  schema: Models.ModelVersionResponse,
+  pick: (r) => r.modelVersion
 })

@@ -19,11 +19,14 @@
  * @internal
  */
 import * as ResourceCache from "../../services/ResourceCache.js"
+import type { Template as TemplateSnapshot } from "../Template.js"
+import type { Workspace as WorkspaceSnapshot } from "../Workspace.js"
 import type { Checkpoint as CheckpointSnapshot } from "./models/checkpoint.js"
 import type { Experiment as ExperimentSnapshot } from "./models/experiment.js"
 import type { Model as ModelSnapshot, ModelRef, ModelVersion as ModelVersionSnapshot } from "./models/model.js"
 import type { Project as ProjectSnapshot } from "./models/project.js"
 import type { Trial as TrialSnapshot } from "./models/trial.js"
+import type { User as UserSnapshot } from "./models/user.js"
 
 /**
  * A kind of cached resource.
@@ -105,12 +108,17 @@ export const modelVersion: Kind<readonly [ModelRef, number], ModelVersionSnapsho
   id: ([ref, version]) => `${modelId(ref)}/${version}`,
   self: (v) => [v.model.id, v.version] as const,
   keys: (v) => [[v.model.name, v.version] as const],
-  links: (v) => [model.key(v.model.id), ...known([v.checkpoint?.uuid]).map((uuid) => checkpoint.key(uuid))],
+  // the model under both names: it may go stale by either while the cache holds no entry for it
+  links: (v) => [
+    model.key(v.model.id),
+    model.key(v.model.name),
+    ...known([v.checkpoint?.uuid]).map((uuid) => checkpoint.key(uuid))
+  ],
   otherwiseKinds: ["model"]
 })
 
 /** @internal */
-export const workspace: Kind<number, { readonly id: number }> = kind("workspace", { self: (w) => w.id })
+export const workspace: Kind<number, WorkspaceSnapshot> = kind("workspace", { self: (w) => w.id })
 
 /** @internal */
 export const project: Kind<number, ProjectSnapshot> = kind("project", {
@@ -120,7 +128,7 @@ export const project: Kind<number, ProjectSnapshot> = kind("project", {
 })
 
 /** @internal */
-export const user: Kind<number, { readonly id: number }> = kind("user", { self: (u) => u.id })
+export const user: Kind<number, UserSnapshot> = kind("user", { self: (u) => u.id })
 
 /** @internal */
-export const template: Kind<string, { readonly name: string }> = kind("template", { self: (t) => t.name })
+export const template: Kind<string, TemplateSnapshot> = kind("template", { self: (t) => t.name })

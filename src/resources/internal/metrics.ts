@@ -130,7 +130,10 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
         const from = current === undefined ? ids : ids.filter((id) => id >= current!)
         let skip = deliveredOfCurrent
         const skipTrial = current
-        return http.stream({ method: "GET", path: trialMetricsPath, query: { trialIds: from, group } }, ReportsLine)
+        return http.stream(
+          { method: "GET", path: trialMetricsPath, query: { trialIds: from, group }, invalid: true },
+          ReportsLine
+        )
           .pipe(
             // the lines of a network chunk at once, into one chunk of reports
             Stream.mapChunks((lines) => {

@@ -210,6 +210,8 @@ export const logs = (
           method: "GET",
           path: requestPath,
           query: { ...baseQuery, ...query },
+          // filters the master refuses are a 400
+          invalid: true,
           notFound: { resource: "trial", id: trialId }
         },
         TrialLogLine

@@ -7,7 +7,6 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Pagination from "../../../services/Pagination.js"
-import * as ResourceCache from "../../../services/ResourceCache.js"
 import * as Wire from "../wire.js"
 import { Checkpoint } from "./checkpoint.js"
 
@@ -82,42 +81,6 @@ export class ModelVersion extends Schema.Class<ModelVersion>("effect-determined/
  * @category models
  */
 export type ModelRef = string | number
-
-/** Cache key of a model, by name or by id (a snapshot is stored under both). @internal */
-export const modelKey = (ref: ModelRef) =>
-  typeof ref === "number" ? ResourceCache.key<Model>("modelById", ref) : ResourceCache.key<Model>("model", ref)
-
-/** Cache key of a model version, by model name or model id (a snapshot is stored under both). @internal */
-export const versionKey = (ref: ModelRef, version: number) =>
-  typeof ref === "number"
-    ? ResourceCache.key<ModelVersion>("modelVersionById", `${ref}\u0000${version}`)
-    : ResourceCache.key<ModelVersion>("modelVersion", `${ref}\u0000${version}`)
-
-/** Store a model under its name and its id. @internal */
-export const storeModel = (model: Model) =>
-  Effect.flatMap(
-    ResourceCache.ResourceCache,
-    (cache) => Effect.zipRight(cache.set(modelKey(model.name), model), cache.set(modelKey(model.id), model))
-  )
-
-/** Drop a model from the cache, under the reference used and, when known, under its name and id. @internal */
-export const invalidateModel = (ref: ModelRef, known?: Model | undefined) =>
-  Effect.flatMap(ResourceCache.ResourceCache, (cache) =>
-    Effect.all([
-      cache.invalidate(modelKey(ref)),
-      ...(known === undefined ? [] : [cache.invalidate(modelKey(known.name)), cache.invalidate(modelKey(known.id))])
-    ], { discard: true }))
-
-/** Store a version under its model's name and id. @internal */
-export const storeVersion = (v: ModelVersion) =>
-  Effect.flatMap(
-    ResourceCache.ResourceCache,
-    (cache) =>
-      Effect.zipRight(
-        cache.set(versionKey(v.model.name, v.version), v),
-        cache.set(versionKey(v.model.id, v.version), v)
-      )
-  )
 
 /**
  * The `{modelName}` path segment for a model reference: the name, or the id as digits (the master reads an

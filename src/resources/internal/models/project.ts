@@ -9,7 +9,8 @@ import * as Schema from "effect/Schema"
 import * as Errors from "../../../DeterminedError.js"
 import { DeterminedHttp, path } from "../../../services/DeterminedHttp.js"
 import * as Pagination from "../../../services/Pagination.js"
-import * as ResourceCache from "../../../services/ResourceCache.js"
+import * as Kinds from "../kinds.js"
+import * as Resource from "../resource.js"
 import * as Wire from "../wire.js"
 
 /**
@@ -67,9 +68,6 @@ export const ProjectsResponse = Schema.Struct({
   pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
 })
 
-/** @internal */
-export const projectKey = (id: number) => ResourceCache.key<Project>("project", id)
-
 /**
  * Sort keys of a workspace's projects (`SORT_BY_*`).
  *
@@ -84,7 +82,7 @@ export type ProjectSortBy = "CREATION_TIME" | "LAST_EXPERIMENT_START_TIME" | "NA
  * @since 0.1.0
  * @category models
  */
-export interface ListProjectsOptions {
+export interface ListProjectsOptions extends Resource.LimitOptions {
   /** Name filter of the master (case-insensitive); the SDK's by-name lookups also compare exactly. */
   readonly name?: string | undefined
   readonly archived?: boolean | undefined
@@ -94,28 +92,44 @@ export interface ListProjectsOptions {
   readonly orderBy?: Wire.OrderBy | undefined
 }
 
-/** One page of a workspace's projects (`workspaceId` 0: every workspace). @internal */
-export const projectsPage = (workspaceId: number, options: ListProjectsOptions) => (offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: path`/api/v1/workspaces/${workspaceId}/projects`,
-      query: {
-        offset,
-        name: options.name,
-        archived: options.archived,
-        users: options.users,
-        userIds: options.userIds,
-        sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
-        orderBy: Wire.orderByToWire(options.orderBy)
-      },
-      notFound: { resource: "workspace", id: workspaceId }
-    }, ProjectsResponse)).pipe(Effect.map((r) => ({ items: r.projects, pagination: r.pagination })))
+/**
+ * The projects of a workspace (`workspaceId` 0: every workspace), as a list and a stream.
+ * @internal
+ */
+export const projects = Resource.list({
+  span: "Project.list",
+  request: (options: ListProjectsOptions & { readonly workspaceId: number }, page) => ({
+    method: "GET",
+    path: path`/api/v1/workspaces/${options.workspaceId}/projects`,
+    query: {
+      offset: page.offset,
+      limit: page.limit,
+      name: options.name,
+      archived: options.archived,
+      users: options.users,
+      userIds: options.userIds,
+      sortBy: options.sortBy === undefined ? undefined : Wire.enumToWire("SORT_BY_", options.sortBy),
+      orderBy: Wire.orderByToWire(options.orderBy)
+    },
+    invalid: true,
+    notFound: { resource: "workspace", id: options.workspaceId }
+  }),
+  schema: ProjectsResponse,
+  page: (r) => ({ items: r.projects, pagination: r.pagination })
+})
+
+/**
+ * What listing projects can fail with: `NotFound` (the workspace), `InvalidRequest` (a filter refused).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListProjectsError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
 /** The project of a workspace with exactly this name (a list row: not cached). @internal */
 export const projectByName = (workspaceId: number, name: string) =>
   Effect.gen(function*() {
-    const all = yield* Pagination.collect(projectsPage(workspaceId, { name }))
+    const all = yield* projects.list({ name, workspaceId })
     const found = all.find((p) => p.name === name)
     if (found === undefined) {
       return yield* new Errors.NotFound({
@@ -171,7 +185,7 @@ export const deleteProject = (id: number) =>
       { method: "DELETE", path: path`/api/v1/projects/${id}`, notFound: { resource: "project", id } },
       DeleteResponse
     )
-    const cache = yield* ResourceCache.ResourceCache
-    yield* cache.invalidate(projectKey(id))
+    // its workspace (project counts) goes stale with it (kinds.ts)
+    yield* Resource.stale(Kinds.project, id)
     return r.completed
   })
