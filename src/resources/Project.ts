@@ -63,10 +63,10 @@ export type ProjectState = Wire.Open<"UNSPECIFIED" | "DELETING" | "DELETE_FAILED
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey: (id: number) => ResourceCache.Key<Project> = Kinds.project.key
+export const cacheKey: (id: number) => ResourceCache.Key<Project> = Kinds.project<Project>().key
 
 const resource = Resource.make({
-  kind: Kinds.project,
+  kind: Kinds.project<Project>(),
   module: "Project",
   attribute: "determined.project.id",
   request: (id: number) => ({
@@ -257,7 +257,7 @@ export const patch = Effect.fn("Project.patch")(function*(id: number, fields: Pa
   // A real master answers with the project's own columns only (id, name, description, key, archived, immutable,
   // workspaceId); notes, counts, owner name and workspace name are zero values. Merge into the cached entry,
   // or read the project once when none is cached.
-  const base = yield* Resource.cached(Kinds.project, id)
+  const base = yield* Resource.cached(Kinds.project<Project>(), id)
   const patched = r.project
   const updated = Option.isSome(base)
     ? new Projects.Project({

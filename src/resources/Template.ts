@@ -40,16 +40,18 @@ const TemplatesResponse = Schema.Struct({
   pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
 })
 
+const kind = Kinds.template<Template>()
+
 /**
  * The cache key of a template snapshot.
  *
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey: (name: string) => ResourceCache.Key<Template> = Kinds.template.key
+export const cacheKey: (name: string) => ResourceCache.Key<Template> = kind.key
 
 const resource = Resource.make({
-  kind: Kinds.template,
+  kind,
   module: "Template",
   attribute: "determined.template.name",
   request: (name: string) => ({

@@ -58,16 +58,18 @@ const WorkspacesResponse = Schema.Struct({
   pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
 })
 
+const kind = Kinds.workspace<Workspace>()
+
 /**
  * The cache key of a workspace snapshot.
  *
  * @since 0.1.0
  * @category cache
  */
-export const cacheKey: (id: number) => ResourceCache.Key<Workspace> = Kinds.workspace.key
+export const cacheKey: (id: number) => ResourceCache.Key<Workspace> = kind.key
 
 const resource = Resource.make({
-  kind: Kinds.workspace,
+  kind,
   module: "Workspace",
   attribute: "determined.workspace.id",
   request: (id: number) => ({

@@ -19,12 +19,9 @@
  * @internal
  */
 import * as ResourceCache from "../../services/ResourceCache.js"
-import type { Template as TemplateSnapshot } from "../Template.js"
-import type { Workspace as WorkspaceSnapshot } from "../Workspace.js"
 import type { Checkpoint as CheckpointSnapshot } from "./models/checkpoint.js"
 import type { Experiment as ExperimentSnapshot } from "./models/experiment.js"
 import type { Model as ModelSnapshot, ModelRef, ModelVersion as ModelVersionSnapshot } from "./models/model.js"
-import type { Project as ProjectSnapshot } from "./models/project.js"
 import type { Trial as TrialSnapshot } from "./models/trial.js"
 import type { User as UserSnapshot } from "./models/user.js"
 
@@ -118,17 +115,20 @@ export const modelVersion: Kind<readonly [ModelRef, number], ModelVersionSnapsho
 })
 
 /** @internal */
-export const workspace: Kind<number, WorkspaceSnapshot> = kind("workspace", { self: (w) => w.id })
+export const workspace = <A extends { readonly id: number } = { readonly id: number }>(): Kind<number, A> =>
+  kind<number, A>("workspace", { self: (w) => w.id })
 
 /** @internal */
-export const project: Kind<number, ProjectSnapshot> = kind("project", {
-  self: (p) => p.id,
-  links: (p) => [workspace.key(p.workspaceId)],
-  otherwiseKinds: ["workspace"]
-})
+export const project = <A extends { readonly id: number; readonly workspaceId: number }>(): Kind<number, A> =>
+  kind<number, A>("project", {
+    self: (p) => p.id,
+    links: (p) => [workspace().key(p.workspaceId)],
+    otherwiseKinds: ["workspace"]
+  })
 
 /** @internal */
 export const user: Kind<number, UserSnapshot> = kind("user", { self: (u) => u.id })
 
 /** @internal */
-export const template: Kind<string, TemplateSnapshot> = kind("template", { self: (t) => t.name })
+export const template = <A extends { readonly name: string }>(): Kind<string, A> =>
+  kind<string, A>("template", { self: (t) => t.name })

@@ -186,6 +186,6 @@ export const deleteProject = (id: number) =>
       DeleteResponse
     )
     // its workspace (project counts) goes stale with it (kinds.ts)
-    yield* Resource.stale(Kinds.project, id)
+    yield* Resource.stale(Kinds.project<Project>(), id)
     return r.completed
   })
