@@ -95,6 +95,24 @@ const stack = <E, R>(
 }
 
 /**
+ * A CA file must hold PEM certificates, each of which parses: a garbage `DET_MASTER_CERT_FILE` fails the layer
+ * instead of being accepted silently (Node ignores what it cannot read as a CA).
+ */
+const checkCaFile = (file: string, pem: string): Effect.Effect<void, InvalidConfiguration> =>
+  Effect.tryPromise({
+    try: async () => {
+      const { X509Certificate } = await import("node:crypto")
+      const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
+      if (blocks.length === 0) throw new Error("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+      for (const block of blocks) new X509Certificate(block)
+    },
+    catch: (cause) =>
+      new InvalidConfiguration({
+        message: `the CA file ${file} is not usable: ${cause instanceof Error ? cause.message : String(cause)}`
+      })
+  })
+
+/**
  * The HTTP client the configuration and options call for: `undici` by default on Node (with the TLS options as
  * the connection pool's connect options: a custom CA file, a certificate name, or skipping verification, which
  * logs a warning), `fetch` elsewhere or when asked for. The pool is closed with the layer.
@@ -135,7 +153,7 @@ export const layerHttpClientWith = (
         try: () => import("node:fs/promises").then((fs) => fs.readFile(tls.caFile!, "utf8")),
         catch: (cause) =>
           new InvalidConfiguration({ message: `cannot read the CA file ${tls.caFile}: ${String(cause)}` })
-      })
+      }).pipe(Effect.tap((pem) => checkCaFile(tls.caFile!, pem)))
       const client = kind === "fetch"
         ? yield* Transport.fetch
         : yield* Transport.undici(

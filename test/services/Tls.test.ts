@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Logger, Ref, Schema } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Logger, Ref, Schema } from "effect"
 import { Determined, RetryPolicy } from "effect-determined"
 import { DeterminedHttp } from "effect-determined/advanced"
 import { execFileSync } from "node:child_process"
@@ -185,5 +185,30 @@ describe.skipIf(!hasOpenssl)("HTTPS with TLS options", () => {
       )
       const logged = (yield* Ref.get(warnings)).filter((w) => w.includes("plain http://"))
       assert.strictEqual(logged.length, 1)
+    }))
+})
+
+describe("a CA file that is not a certificate", () => {
+  it.scopedLive("DET_MASTER_CERT_FILE with garbage (or a broken PEM block) fails the layer: InvalidConfiguration", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "det-ca-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+      const garbage = path.join(dir, "garbage.pem")
+      fs.writeFileSync(garbage, "this is not a certificate\n")
+      const broken = path.join(dir, "broken.pem")
+      fs.writeFileSync(broken, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n")
+      for (const file of [garbage, broken]) {
+        const exit = yield* getMaster.pipe(
+          Effect.provide(Determined.layerFromEnv),
+          Effect.withConfigProvider(ConfigProvider.fromMap(
+            new Map([["DET_MASTER", "https://127.0.0.1:1"], ["DET_MASTER_CERT_FILE", file]])
+          )),
+          Effect.exit
+        )
+        assert.isTrue(Exit.isFailure(exit))
+        const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
+        assert.strictEqual(failure?._tag === "Some" && failure.value._tag, "InvalidConfiguration")
+        assert.match(failure?._tag === "Some" ? failure.value.message : "", /the CA file .* is not usable/)
+      }
     }))
 })
