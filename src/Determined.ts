@@ -286,9 +286,10 @@ export const logout = Effect.flatMap(Session.Session, (session) => session.logou
  * import { Effect, HashMap, Logger, LogLevel } from "effect"
  * import { Determined } from "effect-determined"
  *
- * // the SDK's debug lines (retries, re-logins, early stops) on stderr, the program's own lines as usual
+ * // the SDK's debug lines (retries, re-logins, early stops) kept apart, the program's own lines as usual
+ * const kept: Array<string> = []
  * const sdkLines = Logger.make(({ annotations, logLevel, message }) => {
- *   if (HashMap.has(annotations, Determined.logAnnotation)) console.error(`[${logLevel.label}] ${String(message)}`)
+ *   if (HashMap.has(annotations, Determined.logAnnotation)) kept.push(`[${logLevel.label}] ${String(message)}`)
  * })
  * const program = Effect.logInfo("hello").pipe(
  *   Effect.provide(Logger.add(sdkLines)),

@@ -34,10 +34,11 @@ export * as DeterminedConfig from "./services/DeterminedConfig.js"
  * @category errors
  * @example
  * import { Effect } from "effect"
- * import { DeterminedError, Experiment } from "effect-determined"
+ * import { Experiment } from "effect-determined"
  *
+ * // NotFound leaves the error type; every other error of Experiment.get stays in it
  * const orNull = Experiment.get(7).pipe(
- *   Effect.catchIf(DeterminedError.isHttpError, (e) => Effect.as(Effect.logWarning(e.message), null))
+ *   Effect.catchTag("NotFound", (e) => Effect.as(Effect.logWarning(e.message), null))
  * )
  */
 export * as DeterminedError from "./DeterminedError.js"

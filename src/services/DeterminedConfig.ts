@@ -110,9 +110,10 @@ export interface Options {
  * @since 0.1.0
  * @category constants
  * @example
+ * import { Config } from "effect"
  * import { DeterminedConfig } from "effect-determined"
  *
- * const master = process.env.MY_MASTER ?? DeterminedConfig.defaultMaster
+ * const master = Config.string("MY_MASTER").pipe(Config.withDefault(DeterminedConfig.defaultMaster))
  */
 export const defaultMaster = "http://localhost:8080"
 
