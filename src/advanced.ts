@@ -6,20 +6,25 @@
  *
  * @since 0.1.0
  */
+import * as DeterminedHttp from "./services/DeterminedHttp.js"
 
-/**
- * The configured HTTP client of the SDK: send a request described as data, get a decoded answer or a typed error.
- *
- * @since 0.1.0
- * @category modules
- * @example
- * import { Effect, Schema } from "effect"
- * import { DeterminedHttp } from "effect-determined/advanced"
- *
- * const version = Effect.flatMap(DeterminedHttp.DeterminedHttp, (http) =>
- *   http.json({ method: "GET", path: "/api/v1/master" }, Schema.Struct({ version: Schema.String })))
- */
-export * as DeterminedHttp from "./services/DeterminedHttp.js"
+// The first module is imported and exported by name: docgen reads an export's documentation from its first
+// leading comment, which for the first statement of a file is the module header.
+export {
+  /**
+   * The configured HTTP client of the SDK: send a request described as data, get a decoded answer or a typed error.
+   *
+   * @since 0.1.0
+   * @category modules
+   * @example
+   * import { Effect, Schema } from "effect"
+   * import { DeterminedHttp } from "effect-determined/advanced"
+   *
+   * const version = Effect.flatMap(DeterminedHttp.DeterminedHttp, (http) =>
+   *   http.json({ method: "GET", path: "/api/v1/master" }, Schema.Struct({ version: Schema.String })))
+   */
+  DeterminedHttp
+}
 
 /**
  * The master's offset/limit pages as a `Stream` of rows or a collected array.

@@ -3,19 +3,25 @@
  *
  * @since 0.1.0
  */
+import * as Determined from "./Determined.js"
 
-/**
- * The whole SDK in one layer: configuration, session, HTTP client with retries, and the resource cache.
- *
- * @since 0.1.0
- * @category layers
- * @example
- * import { Effect } from "effect"
- * import { Determined, Experiment } from "effect-determined"
- *
- * const program = Experiment.list().pipe(Effect.provide(Determined.layerFromEnv))
- */
-export * as Determined from "./Determined.js"
+// The first module is imported and exported by name: docgen reads an export's documentation from its first
+// leading comment, which for the first statement of a file is the module header.
+export {
+  /**
+   * The whole SDK in one layer: configuration, session, HTTP client with retries, and the resource cache.
+   *
+   * @since 0.1.0
+   * @category layers
+   * @example
+   * import { Effect } from "effect"
+   * import { Determined, Experiment } from "effect-determined"
+   *
+   * const program = Experiment.list().pipe(Effect.provide(Determined.layerFromEnv))
+   */
+  Determined
+}
+
 /**
  * Where the master is, the credentials (`Redacted`), timeouts and TLS options, from code or the environment.
  *
@@ -225,6 +231,17 @@ export * as Template from "./resources/Template.js"
  *
  * @since 0.1.0
  * @category resources
+ * @example
+ * import { pipe } from "effect"
+ * import { Experiment, Query } from "effect-determined"
+ *
+ * const best = Experiment.searchList(
+ *   pipe(
+ *     Query.where(Query.field("state").eq("COMPLETED"), Query.validation("validation_loss").min.lt(0.2)),
+ *     Query.sortBy(Query.asc(Query.validation("validation_loss").min)),
+ *     Query.limit(5)
+ *   )
+ * )
  */
 export * as Query from "./resources/Query.js"
 /**
@@ -232,5 +249,9 @@ export * as Query from "./resources/Query.js"
  *
  * @since 0.1.0
  * @category resources
+ * @example
+ * import { Query, Run } from "effect-determined"
+ *
+ * const failed = Run.list(Query.run("state").eq("ERROR"), { projectId: 1 })
  */
 export * as Run from "./resources/Run.js"

@@ -29,102 +29,253 @@ import { formatExplanation as formatPlan, plan } from "./internal/search/plan.js
 
 export type {
   /**
+   * The declared type of a column (`v1ColumnType`): it decides how the master compares metric, hyperparameter
+   * and metadata values.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const type: Query.ColumnType = Query.hp("optimizer", "text").type // "text"
    */
   ColumnType,
   /**
+   * One condition on one column, as plain data.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const completed: Query.Field = Query.field("state").eq("COMPLETED")
+   * // { _tag: "Field", location: "experiment", column: "state", type: "text", operator: "=", value: "COMPLETED" }
    */
   Field,
   /**
+   * A filter: fields, groups, and SDK-only conditions (`hasLabels`).
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const goodRuns: Query.Filter = Query.and(
+   *   Query.field("state").eq("COMPLETED"),
+   *   Query.validation("validation_loss").min.lt(0.2)
+   * )
    */
   Filter,
   /**
+   * Conditions joined with `and` / `or`. An empty group is true.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const either: Query.Group = Query.or(Query.field("name").contains("mnist"), Query.field("name").contains("cifar"))
    */
   Group,
   /**
+   * A condition only the SDK evaluates: the experiment carries every one of these labels.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const baseline: Query.HasLabels = Query.hasLabels("baseline", "v2")
    */
   HasLabels,
   /**
+   * Where a column lives (`v1LocationType` without its prefix, camelCased).
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const where: Query.Location = Query.validation("validation_loss").location // "validations"
    */
   Location,
   /**
+   * The ten operators of the filter language.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const operator: Query.Operator = Query.field("numTrials").gte(4).operator // ">="
    */
   Operator,
   /**
+   * A whole query: a filter, sort keys, a limit and the archive rule. Plain data: build it with the `Query`
+   * functions, compare it, print it, store it.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { pipe } from "effect"
+   * import { Query } from "effect-determined"
+   *
+   * const best: Query.Query = pipe(
+   *   Query.where(Query.field("state").eq("COMPLETED")),
+   *   Query.sortBy(Query.asc(Query.validation("validation_loss").min)),
+   *   Query.limit(10)
+   * )
    */
   Query,
   /**
+   * A sort key: a column and a direction. Metric columns sort by number (the SDK sorts them itself).
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const newestFirst: Query.SortKey = Query.desc(Query.field("startTime"))
    */
   SortKey,
   /**
+   * A filter value as the master receives it.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const value: Query.Value = Query.field("numTrials").eq(8).value // 8
    */
   Value
 } from "./internal/search/filter.js"
 
 export {
   /**
+   * A query that cannot run as asked: a malformed filter the master would answer with a 500, or a combination
+   * the chosen endpoint cannot answer (`reason` says which).
+   *
    * @since 0.1.0
    * @category errors
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Experiment, Query } from "effect-determined"
+   *
+   * const names = Experiment.search(Query.field("name").contains("mnist")).pipe(
+   *   Stream.map((experiment) => experiment.name),
+   *   Stream.runCollect,
+   *   Effect.catchTag("InvalidQuery", (e) => Effect.as(Effect.logWarning(`${e.reason}: ${e.message}`), []))
+   * )
    */
   InvalidQuery,
   /**
+   * A metric name or run-metadata key that the project's columns do not list: nothing was sent. `suggestions`
+   * are the project's columns with the closest names.
+   *
    * @since 0.1.0
    * @category errors
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment, Query } from "effect-determined"
+   *
+   * const result = Experiment.searchList(Query.validation("val_loss").lt(0.2), { projectId: 1 }).pipe(
+   *   Effect.catchTag("UnknownColumn", (e) =>
+   *     Effect.fail(`no column ${e.column}; did you mean ${e.suggestions.join(" or ")}?`))
+   * )
    */
   UnknownColumn
 } from "./internal/search/errors.js"
 
 export type {
   /**
+   * One clause of an explanation: its text, where it runs (`master` or `local`) and why.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const local: ReadonlyArray<Query.Clause> = Query.explain(Query.hasLabels("baseline")).clauses.filter(
+   *   (clause) => clause.where === "local"
+   * )
    */
   Clause,
   /**
+   * The explanation of a query: the endpoint, each clause and sort key with where it runs, the limit, and what
+   * is sent. After a run, `stats` says how many rows the local part had to read.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const explanation: Query.Explanation = Query.explain(Query.field("name").contains("mnist"), { table: "runs" })
+   * const endpoint = explanation.endpoint // "SearchRuns"
    */
   Explanation,
   /**
+   * How many rows the SDK read and kept, once the query has run.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment, Query } from "effect-determined"
+   *
+   * const stats = Experiment.searchList(Query.hasLabels("baseline")).pipe(
+   *   Effect.map((result): Query.Stats | undefined => result.explanation.stats)
+   * )
    */
   Stats
 } from "./internal/search/plan.js"
 
 export type {
   /**
+   * What a search can fail with: the HTTP errors, `DecodeError`, `UnknownColumn` and `InvalidQuery`.
+   *
    * @since 0.1.0
-   * @category models
+   * @category errors
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Query, Run } from "effect-determined"
+   *
+   * const failedRuns = Run.search(Query.run("state").eq("ERROR")).pipe(
+   *   Stream.runCollect,
+   *   Effect.catchAll((error: Query.SearchError) => Effect.as(Effect.logError(error.message), []))
+   * )
    */
   SearchError,
   /**
+   * Options of a search: the project, the endpoint (`via`), push-down, page size, read-ahead, the column check
+   * and a callback with the explanation.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment, Query } from "effect-determined"
+   *
+   * const options: Query.SearchOptions = {
+   *   projectId: 1,
+   *   pageSize: 50,
+   *   onExplain: (explanation) => Effect.log(Query.formatExplanation(explanation))
+   * }
+   * const experiments = Experiment.search(Query.field("state").eq("COMPLETED"), options)
    */
   SearchOptions,
   /**
+   * The rows of a query, collected, with the explanation and its counts.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Query, Run } from "effect-determined"
+   *
+   * const ids = Run.list(Query.run("state").eq("COMPLETED")).pipe(
+   *   Effect.map((result: Query.SearchResult<Run.FlatRun>) => result.items.map((run) => run.id))
+   * )
    */
   SearchResult
 } from "./internal/search/run.js"
@@ -135,6 +286,11 @@ export type {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const ended: ReadonlyArray<Query.StoredExperimentState> = ["COMPLETED", "CANCELED", "ERROR"]
+ * const finished = Query.field("state").in(ended)
  */
 export type StoredExperimentState =
   | "ACTIVE"
@@ -155,6 +311,11 @@ export type StoredExperimentState =
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const state: Query.StoredRunState = "ERROR"
+ * const failedRuns = Query.run("state").eq(state)
  */
 export type StoredRunState =
   | "ACTIVE"
@@ -192,6 +353,11 @@ const makeField = (
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const column: Query.Column = Query.validation("accuracy").max
+ * const byBestAccuracy = Query.desc(column)
  */
 export class Column {
   constructor(
@@ -210,19 +376,62 @@ export class Column {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const owner: Query.EqColumn<number> = Query.field("user")
+ * const mine = owner.eq(3)
  */
 export class EqColumn<V extends string | number> extends Column {
+  /**
+   * Equal to the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const completed = Query.field("state").eq("COMPLETED")
+   */
   eq(value: V): Field {
     return this.f("=", value)
   }
+  /**
+   * Not equal to the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const notCanceled = Query.field("state").ne("CANCELED")
+   */
   ne(value: V): Field {
     return this.f("!=", value)
   }
-  /** Any of the values (an `or` of `eq`). */
+  /**
+   * Any of the values (an `or` of `eq`).
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const ended = Query.field("state").in(["COMPLETED", "CANCELED", "ERROR"])
+   */
   in(values: ReadonlyArray<V>): Filter {
     return or(...values.map((v) => this.eq(v)))
   }
-  /** None of the values (an `and` of `ne`). */
+  /**
+   * None of the values (an `and` of `ne`).
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const notFromThese = Query.field("id").notIn([1, 2, 3])
+   */
   notIn(values: ReadonlyArray<V>): Filter {
     return and(...values.map((v) => this.ne(v)))
   }
@@ -234,18 +443,62 @@ export class EqColumn<V extends string | number> extends Column {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const name: Query.TextColumn = Query.field("name")
+ * const mnist = name.contains("mnist")
  */
 export class TextColumn extends EqColumn<string> {
+  /**
+   * Contains the text (`%` and `_` are wildcards).
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const mnist = Query.field("name").contains("mnist")
+   */
   contains(value: string): Field {
     return this.f("contains", value)
   }
+  /**
+   * Does not contain the text.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const notDebug = Query.field("description").notContains("debug")
+   */
   notContains(value: string): Field {
     return this.f("notContains", value)
   }
-  /** NULL, `""` or `[]`. */
+  /**
+   * NULL, `""` or `[]`.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const undescribed = Query.field("description").isEmpty()
+   */
   isEmpty(): Field {
     return this.f("isEmpty", null)
   }
+  /**
+   * Not NULL, `""` or `[]`.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const external = Query.field("externalExperimentId").notEmpty()
+   */
   notEmpty(): Field {
     return this.f("notEmpty", null)
   }
@@ -256,21 +509,75 @@ export class TextColumn extends EqColumn<string> {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const trials: Query.NumberColumn = Query.field("numTrials")
+ * const big = trials.gte(16)
  */
 export class NumberColumn extends EqColumn<number> {
+  /**
+   * Less than the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const good = Query.validation("validation_loss").min.lt(0.2)
+   */
   lt(value: number): Field {
     return this.f("<", value)
   }
+  /**
+   * Less than or equal to the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const short = Query.field("duration").lte(3600)
+   */
   lte(value: number): Field {
     return this.f("<=", value)
   }
+  /**
+   * Greater than the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const accurate = Query.validation("accuracy").max.gt(0.95)
+   */
   gt(value: number): Field {
     return this.f(">", value)
   }
+  /**
+   * Greater than or equal to the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const halfway = Query.field("progress").gte(50)
+   */
   gte(value: number): Field {
     return this.f(">=", value)
   }
-  /** `min <= x <= max`. */
+  /**
+   * `min <= x <= max`.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const midSized = Query.field("numTrials").between(4, 16)
+   */
   between(min: number, max: number): Filter {
     return and(this.gte(min), this.lte(max))
   }
@@ -281,11 +588,36 @@ export class NumberColumn extends EqColumn<number> {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const learningRate: Query.NullableNumberColumn = Query.hp("learning_rate")
+ * const small = learningRate.lte(0.01)
  */
 export class NullableNumberColumn extends NumberColumn {
+  /**
+   * The value is absent.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const neverValidated = Query.validation("validation_loss").isEmpty()
+   */
   isEmpty(): Field {
     return this.f("isEmpty", null)
   }
+  /**
+   * The value is present.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const tuned = Query.hp("dropout").notEmpty()
+   */
   notEmpty(): Field {
     return this.f("notEmpty", null)
   }
@@ -298,17 +630,62 @@ const dateValue = (d: Date | string): string => (typeof d === "string" ? d : d.t
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const started: Query.DateColumn = Query.field("startTime")
+ * const thisYear = started.gte("2026-01-01")
  */
 export class DateColumn extends Column {
+  /**
+   * Before the time.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const old = Query.field("startTime").lt("2025-01-01")
+   */
   lt(value: Date | string): Field {
     return this.f("<", dateValue(value))
   }
+  /**
+   * At or before the time.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const endedBy = Query.field("endTime").lte(new Date("2026-06-30T00:00:00Z"))
+   */
   lte(value: Date | string): Field {
     return this.f("<=", dateValue(value))
   }
+  /**
+   * After the time.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const recent = Query.field("startTime").gt("2026-11-01")
+   */
   gt(value: Date | string): Field {
     return this.f(">", dateValue(value))
   }
+  /**
+   * At or after the time.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const since = Query.field("startTime").gte(new Date("2026-01-01T00:00:00Z"))
+   */
   gte(value: Date | string): Field {
     return this.f(">=", dateValue(value))
   }
@@ -319,6 +696,11 @@ export class DateColumn extends Column {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const state: Query.EnumColumn<Query.StoredExperimentState> = Query.field("state")
+ * const active = state.eq("ACTIVE")
  */
 export class EnumColumn<S extends string> extends EqColumn<S> {}
 
@@ -327,6 +709,11 @@ export class EnumColumn<S extends string> extends EqColumn<S> {}
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const owner: Query.IdColumn = Query.field("user")
+ * const byAlice = owner.eq(2)
  */
 export class IdColumn extends EqColumn<number> {}
 
@@ -335,8 +722,22 @@ export class IdColumn extends EqColumn<number> {}
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const parentArchived: Query.BooleanColumn = Query.run("parentArchived")
  */
 export class BooleanColumn extends Column {
+  /**
+   * Equal to the value.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const live = Query.run("parentArchived").eq(false)
+   */
   eq(value: boolean): Field {
     return this.f("=", value)
   }
@@ -348,18 +749,62 @@ export class BooleanColumn extends Column {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const tags: Query.TagsColumn = Query.field("tags")
+ * const someBaseline = tags.contains("baseline")
  */
 export class TagsColumn extends Column {
+  /**
+   * The labels' JSON text contains the text.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const vision = Query.field("tags").contains("vision")
+   */
   contains(value: string): Field {
     return this.f("contains", value)
   }
+  /**
+   * The labels' JSON text does not contain the text.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const notScratch = Query.field("tags").notContains("scratch")
+   */
   notContains(value: string): Field {
     return this.f("notContains", value)
   }
-  /** No labels. */
+  /**
+   * No labels.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const unlabelled = Query.field("tags").isEmpty()
+   */
   isEmpty(): Field {
     return this.f("isEmpty", null)
   }
+  /**
+   * At least one label.
+   *
+   * @since 0.1.0
+   * @category filters
+   * @example
+   * import { Query } from "effect-determined"
+   *
+   * const labelled = Query.field("tags").notEmpty()
+   */
   notEmpty(): Field {
     return this.f("notEmpty", null)
   }
@@ -371,11 +816,17 @@ export class TagsColumn extends Column {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const loss: Query.MetricColumn = Query.validation("validation_loss")
+ * const converged = Query.and(loss.min.lt(0.1), loss.last.lt(0.12))
  */
 export class MetricColumn extends NullableNumberColumn {
   constructor(location: Location, private readonly group: string, readonly metric: string) {
     super(location, `${group}.${metric}.last`, "number")
   }
+  /** @internal */
   private agg(a: "min" | "max" | "mean" | "last") {
     return new NullableNumberColumn(this.location, `${this.group}.${this.metric}.${a}`, "number")
   }
@@ -402,6 +853,11 @@ export class MetricColumn extends NullableNumberColumn {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const column = <K extends keyof Query.ExperimentColumns>(name: K): Query.ExperimentColumns[K] => Query.field(name)
+ * const long = column("duration").gt(3600)
  */
 export interface ExperimentColumns {
   readonly id: NumberColumn
@@ -434,6 +890,11 @@ export interface ExperimentColumns {
  *
  * @since 0.1.0
  * @category columns
+ * @example
+ * import { Query } from "effect-determined"
+ *
+ * const projectOf: Query.RunColumns["projectId"] = Query.run("projectId")
+ * const inProject = projectOf.eq(1)
  */
 export interface RunColumns {
   readonly id: NumberColumn

@@ -16,23 +16,66 @@ import * as Query from "./Query.js"
 
 export {
   /**
+   * A run found by a search: its state, sampled hyperparameters, summary metrics, metadata, labels and a
+   * summary of its experiment.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Query, Run } from "effect-determined"
+   *
+   * const learningRates = Run.search(Query.run("state").eq("COMPLETED")).pipe(
+   *   Stream.map((run: Run.FlatRun) => ({ id: run.id, hyperparameters: run.hyperparameters })),
+   *   Stream.runCollect,
+   *   Effect.map((rows) => Array.from(rows))
+   * )
    */
   FlatRun,
   /**
+   * The experiment side of a {@link FlatRun}: its name, searcher, progress and where it was forked from.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Query, Run } from "effect-determined"
+   *
+   * const experimentNames = Run.list(Query.run("state").eq("ERROR")).pipe(
+   *   Effect.map(({ items }) =>
+   *     items.flatMap((run) => (run.experiment === null ? [] : [(run.experiment satisfies Run.FlatRunExperiment).name]))
+   *   )
+   * )
    */
   FlatRunExperiment,
   /**
+   * The range of one numeric metric across a project's best trials.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Run } from "effect-determined"
+   *
+   * const lossRange = Run.metricRanges(1).pipe(
+   *   Effect.map((ranges: ReadonlyArray<Run.MetricRange>) => ranges.find((r) => r.metricsName === "validation_loss"))
+   * )
    */
   MetricRange,
   /**
+   * A column a filter or sort can name in a project: its name, location, type and display name.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Run } from "effect-determined"
+   *
+   * const metricColumns = Run.columns(1, "runs").pipe(
+   *   Effect.map((columns: ReadonlyArray<Run.ProjectColumn>) =>
+   *     columns.filter((c) => c.location === "LOCATION_TYPE_VALIDATIONS").map((c) => c.column)
+   *   )
+   * )
    */
   ProjectColumn
 } from "./internal/models/run.js"
@@ -44,11 +87,12 @@ export {
  * @since 0.1.0
  * @category search
  * @example
- * import { Stream } from "effect"
+ * import { pipe, Stream } from "effect"
  * import { Query, Run } from "effect-determined"
  *
  * const best = Run.search(
- *   Query.where(Query.validation("validation_loss").min.lt(0.2)).pipe(
+ *   pipe(
+ *     Query.where(Query.validation("validation_loss").min.lt(0.2)),
  *     Query.sortBy(Query.asc(Query.validation("validation_loss").min)),
  *     Query.limit(5)
  *   )

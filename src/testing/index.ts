@@ -3,20 +3,25 @@
  *
  * @since 0.1.0
  */
+import * as LocalMaster from "./LocalMaster.js"
 
-/**
- * LocalMaster: the Determined master as an in-process function, an SDK layer, or a loopback HTTP server.
- *
- * @since 0.1.0
- * @category modules
- * @example
- * import { Effect } from "effect"
- * import { Experiment } from "effect-determined"
- * import { LocalMaster } from "effect-determined/testing"
- *
- * const experiments = Experiment.list().pipe(Effect.provide(LocalMaster.layer({ seed: 1 })))
- */
-export * as LocalMaster from "./LocalMaster.js"
+// The first module is imported and exported by name: docgen reads an export's documentation from its first
+// leading comment, which for the first statement of a file is the module header.
+export {
+  /**
+   * LocalMaster: the Determined master as an in-process function, an SDK layer, or a loopback HTTP server.
+   *
+   * @since 0.1.0
+   * @category modules
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   * import { LocalMaster } from "effect-determined/testing"
+   *
+   * const experiments = Experiment.list().pipe(Effect.provide(LocalMaster.layer({ seed: 1 })))
+   */
+  LocalMaster
+}
 
 /**
  * Scripted trials: a typed builder for the `hyperparameters.actions` steps a LocalMaster trial follows.
