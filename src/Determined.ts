@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as Config from "effect/Config"
+import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -52,8 +52,35 @@ export type Services =
  * }
  */
 export interface Options extends DeterminedConfig.Options, HttpClientOptions {
-  /** Options of the in-memory cache, or `false` to disable caching. Default: bounded LRU, no expiry. */
-  readonly cache?: ResourceCache.MemoryOptions | false | undefined
+  /**
+   * Options of the in-memory cache, or `false` to disable caching. Default: bounded LRU, no expiry. A capacity
+   * that is not a positive integer, or a time to live that is not a positive duration, fails the layer with
+   * `InvalidConfiguration`.
+   */
+  readonly cache?: ResourceCache.Options | undefined
+}
+
+/**
+ * Options of {@link layerConfig}: every option of `DeterminedConfig` as a `Config` value, and the cache.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import { Config } from "effect"
+ * import type { Determined } from "effect-determined"
+ *
+ * const options: Determined.ConfigOptions = { master: Config.string("MY_MASTER"), cache: { timeToLive: "1 minute" } }
+ */
+export type ConfigOptions = Config.Config.Wrap<DeterminedConfig.Options> & {
+  /**
+   * The cache: options, or an effect that reads them (a `Config`, or `ResourceCache.fromEnv`). Default
+   * `ResourceCache.fromEnv`: the `DET_CACHE`, `DET_CACHE_CAPACITY` and `DET_CACHE_TTL` variables of the current
+   * `ConfigProvider`, a memory cache with no expiry when they are unset.
+   */
+  readonly cache?:
+    | ResourceCache.Options
+    | Effect.Effect<ResourceCache.Options, InvalidConfiguration | ConfigError.ConfigError>
+    | undefined
 }
 
 /**
@@ -83,13 +110,12 @@ export interface HttpClientOptions {
   readonly httpSpans?: boolean | undefined
 }
 
-const cacheLayer = (options: Options) =>
-  options.cache === false ? ResourceCache.layerDisabled : ResourceCache.layerMemory(options.cache ?? {})
+const cacheLayer = (options: Options) => ResourceCache.layer(options.cache ?? {})
 
-const stack = <E, R>(
+const stack = <E, R, E2>(
   config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
-  cache: Layer.Layer<ResourceCache.ResourceCache>
-): Layer.Layer<Services, E, R | HttpClient.HttpClient> => {
+  cache: Layer.Layer<ResourceCache.ResourceCache, E2>
+): Layer.Layer<Services, E | E2, R | HttpClient.HttpClient> => {
   const session = Session.layer.pipe(Layer.provideMerge(config))
   return DeterminedHttp.layer.pipe(Layer.provideMerge(session), Layer.merge(cache))
 }
@@ -180,11 +206,11 @@ export const layerHttpClient: Layer.Layer<
   DeterminedConfig.DeterminedConfig
 > = layerHttpClientWith()
 
-const withHttpClient = <E, R>(
+const withHttpClient = <E, R, E2>(
   config: Layer.Layer<DeterminedConfig.DeterminedConfig, E, R>,
-  cache: Layer.Layer<ResourceCache.ResourceCache>,
+  cache: Layer.Layer<ResourceCache.ResourceCache, E2>,
   options: HttpClientOptions = {}
-): Layer.Layer<Services, E | InvalidConfiguration, R> => {
+): Layer.Layer<Services, E | E2 | InvalidConfiguration, R> => {
   const configAndClient = layerHttpClientWith(options).pipe(Layer.provideMerge(config))
   // the client is provided to the stack, not output: an application's own HttpClient is never shadowed
   return stack(config, cache).pipe(Layer.provide(configAndClient))
@@ -225,7 +251,9 @@ export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfi
   withHttpClient(DeterminedConfig.layer(options), cacheLayer(options), options)
 
 /**
- * The whole stack configured from `Config` values.
+ * The whole stack configured from `Config` values. The cache comes from `options.cache`, by default from the
+ * `DET_CACHE` variables (`ResourceCache.fromEnv`); a bad value fails the layer with `InvalidConfiguration`
+ * naming the variable and the value.
  *
  * @since 0.1.0
  * @category layers
@@ -236,17 +264,30 @@ export const layer = (options: Options = {}): Layer.Layer<Services, InvalidConfi
  * const sdk = Determined.layerConfig({
  *   master: Config.string("MY_MASTER"),
  *   username: Config.string("MY_USER"),
- *   password: Config.redacted("MY_PASSWORD")
+ *   password: Config.redacted("MY_PASSWORD"),
+ *   cache: Config.succeed({ timeToLive: "1 minute" })
  * })
  */
 export const layerConfig = (
-  options: Config.Config.Wrap<DeterminedConfig.Options>
-): Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> =>
-  withHttpClient(DeterminedConfig.layerConfig(options), ResourceCache.layerMemory())
+  options: ConfigOptions
+): Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> => {
+  if (Config.isConfig(options)) return withHttpClient(DeterminedConfig.layerConfig(options), ResourceCache.layerFromEnv)
+  const { cache, ...rest } = options
+  const cacheOptions = cache === undefined
+    ? ResourceCache.fromEnv
+    : Effect.isEffect(cache)
+    ? cache
+    : Effect.succeed(cache)
+  return withHttpClient(
+    DeterminedConfig.layerConfig(rest as Config.Config.Wrap<DeterminedConfig.Options>),
+    Layer.effect(ResourceCache.ResourceCache, Effect.flatMap(cacheOptions, ResourceCache.make))
+  )
+}
 
 /**
  * The whole stack configured from the environment, as upstream: `DET_MASTER`, `DET_USER`, `DET_PASS`,
- * `DET_USER_TOKEN`, `DET_MASTER_CERT_FILE`, `DET_MASTER_CERT_NAME` (see `DeterminedConfig.fromEnv`).
+ * `DET_USER_TOKEN`, `DET_MASTER_CERT_FILE`, `DET_MASTER_CERT_NAME` (see `DeterminedConfig.fromEnv`), and the cache
+ * from `DET_CACHE` (`memory` or `off`), `DET_CACHE_CAPACITY` and `DET_CACHE_TTL` (see `ResourceCache.fromEnv`).
  *
  * @since 0.1.0
  * @category layers
@@ -259,7 +300,7 @@ export const layerConfig = (
  */
 export const layerFromEnv: Layer.Layer<Services, InvalidConfiguration | ConfigError.ConfigError> = withHttpClient(
   DeterminedConfig.layerFromEnv,
-  ResourceCache.layerMemory()
+  ResourceCache.layerFromEnv
 )
 
 /**

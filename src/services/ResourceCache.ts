@@ -11,13 +11,17 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { InvalidConfiguration } from "../DeterminedError.js"
 
 /**
  * A cache key: a resource kind and an id. The type parameter ties the key to the value it holds.
@@ -425,3 +429,156 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<ResourceCa
  * @category layers
  */
 export const layerDisabled: Layer.Layer<ResourceCache> = Layer.succeed(ResourceCache, disabled)
+
+/**
+ * The cache a stack uses: in memory with these options, or none (`false`). `Determined.layer({ cache })`,
+ * `Determined.layerConfig({ cache })` and `LocalMaster.layer({ cache })` take it.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { ResourceCache } from "effect-determined"
+ *
+ * const fiveMinutes: ResourceCache.Options = { capacity: 1_000, timeToLive: "5 minutes" }
+ * const none: ResourceCache.Options = false
+ */
+export type Options = MemoryOptions | false
+
+/**
+ * Check cache options: `capacity` must be a positive integer and `timeToLive` a positive duration. The message
+ * of the error names the option (`cache.capacity`) and the value.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { Either } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * assert.isTrue(Either.isLeft(ResourceCache.validate({ capacity: 0 })))
+ * assert.isTrue(Either.isRight(ResourceCache.validate({ timeToLive: "30 seconds" })))
+ */
+export const validate = (options: Options): Either.Either<Options, InvalidConfiguration> => {
+  if (options === false) return Either.right(options)
+  const { capacity, timeToLive } = options
+  if (capacity !== undefined && !isCapacity(capacity)) {
+    return Either.left(invalid("cache.capacity", capacity, "a positive integer"))
+  }
+  if (timeToLive !== undefined) {
+    const ttl = Duration.decodeUnknown(timeToLive)
+    if (Option.isNone(ttl) || !Duration.greaterThan(ttl.value, Duration.zero)) {
+      return Either.left(invalid("cache.timeToLive", timeToLive, "a positive duration such as \"5 minutes\""))
+    }
+  }
+  return Either.right(options)
+}
+
+const isCapacity = (n: number) => Number.isSafeInteger(n) && n > 0
+
+const invalid = (name: string, value: unknown, expected: string) =>
+  new InvalidConfiguration({
+    message: `${name}=${
+      typeof value === "string" ? JSON.stringify(value) : String(value)
+    } is not valid: expected ${expected}`
+  })
+
+/**
+ * The cache the options ask for, after {@link validate}: {@link makeMemory} or {@link disabled}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * const entries = Effect.flatMap(ResourceCache.make({ capacity: 100 }), (cache) => cache.size)
+ */
+export const make = (options: Options): Effect.Effect<Service, InvalidConfiguration> =>
+  Effect.flatMap(validate(options), (valid) => valid === false ? Effect.succeed(disabled) : makeMemory(valid))
+
+/**
+ * The cache the options ask for, as a layer; bad options fail it with `InvalidConfiguration`.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { ResourceCache } from "effect-determined"
+ *
+ * const short = ResourceCache.layer({ capacity: 500, timeToLive: "10 seconds" })
+ * const none = ResourceCache.layer(false)
+ */
+export const layer = (options: Options): Layer.Layer<ResourceCache, InvalidConfiguration> =>
+  Layer.effect(ResourceCache, make(options))
+
+/**
+ * The cache options the configuration gives (the environment by default):
+ *
+ * - `DET_CACHE`: `memory` (the default) or `off`;
+ * - `DET_CACHE_CAPACITY`: most entries kept, a positive integer (default 10,000);
+ * - `DET_CACHE_TTL`: how long an entry is served, an Effect duration such as `30 seconds` or `5 minutes`
+ *   (default: no expiry).
+ *
+ * A value that is not one of these fails with `InvalidConfiguration` naming the variable and the value, and so does
+ * a capacity or time to live given with `DET_CACHE=off` (they would be silently ignored).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * import { ConfigProvider, Effect } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * const options = ResourceCache.fromEnv.pipe(
+ *   Effect.withConfigProvider(ConfigProvider.fromJson({ DET_CACHE_TTL: "30 seconds" }))
+ * )
+ * // Effect.runSync(options) is { capacity: undefined, timeToLive: Duration.seconds(30) }
+ */
+export const fromEnv: Effect.Effect<Options, InvalidConfiguration | ConfigError.ConfigError> = Effect.gen(
+  function*() {
+    const mode = yield* Config.option(Config.string("DET_CACHE"))
+    const capacity = yield* Config.option(Config.string("DET_CACHE_CAPACITY"))
+    const timeToLive = yield* Config.option(Config.string("DET_CACHE_TTL"))
+    const kind = Option.map(mode, (m) => m.trim().toLowerCase())
+    if (Option.isSome(kind) && kind.value !== "off" && kind.value !== "memory") {
+      return yield* invalid("DET_CACHE", Option.getOrThrow(mode), "\"memory\" or \"off\"")
+    }
+    if (Option.isSome(kind) && kind.value === "off") {
+      const set = Option.isSome(capacity) ? "DET_CACHE_CAPACITY" : Option.isSome(timeToLive) ? "DET_CACHE_TTL" : null
+      if (set !== null) {
+        return yield* new InvalidConfiguration({ message: `${set} is set but DET_CACHE=off: unset one of them` })
+      }
+      return false
+    }
+    const size = Option.map(capacity, (c) => c.trim())
+    if (Option.isSome(size) && !(/^[0-9]+$/.test(size.value) && isCapacity(Number(size.value)))) {
+      return yield* invalid("DET_CACHE_CAPACITY", Option.getOrThrow(capacity), "a positive integer")
+    }
+    const ttl = Option.flatMap(timeToLive, (t) => Option.some(Duration.decodeUnknown(t.trim())))
+    if (Option.isSome(ttl) && !(Option.isSome(ttl.value) && Duration.greaterThan(ttl.value.value, Duration.zero))) {
+      return yield* invalid(
+        "DET_CACHE_TTL",
+        Option.getOrThrow(timeToLive),
+        "a positive duration such as \"30 seconds\" or \"5 minutes\""
+      )
+    }
+    return {
+      capacity: Option.getOrUndefined(Option.map(size, Number)),
+      timeToLive: Option.getOrUndefined(Option.flatten(ttl))
+    }
+  }
+)
+
+/**
+ * {@link layer} with the options of {@link fromEnv}.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, ResourceCache } from "effect-determined"
+ *
+ * // DET_CACHE=off in the environment: every get fetches
+ * const fresh = Experiment.get(7).pipe(Effect.provide(ResourceCache.layerFromEnv))
+ */
+export const layerFromEnv: Layer.Layer<ResourceCache, InvalidConfiguration | ConfigError.ConfigError> = Layer.effect(
+  ResourceCache,
+  Effect.flatMap(fromEnv, make)
+)

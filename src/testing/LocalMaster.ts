@@ -24,6 +24,8 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Determined from "../Determined.js"
+import type { InvalidConfiguration } from "../DeterminedError.js"
+import type * as ResourceCache from "../services/ResourceCache.js"
 import { failTrial } from "./internal/domain/lifecycle.js"
 import { seedExperiments, seedMetrics, seedTrialLogs } from "./internal/domain/seed.js"
 import { World } from "./internal/domain/store.js"
@@ -72,7 +74,29 @@ export interface Options {
   readonly port?: number | undefined
   /** `layer` only: the user the SDK logs in as. Default `determined` with an empty password. */
   readonly login?: { readonly username: string; readonly password?: string | undefined } | undefined
+  /**
+   * `layer` only: the SDK's cache, as `Determined.layer`'s `cache`: `false` for none (every `get` fetches), or
+   * `{ capacity, timeToLive }` of the in-memory cache. Default: in memory, no expiry. Bad values fail the layer
+   * with `InvalidConfiguration`.
+   */
+  readonly cache?: ResourceCache.Options | undefined
 }
+
+/**
+ * What {@link layer} can fail with: `InvalidConfiguration` when `options.cache` holds memory options (a capacity or a
+ * time to live that is not positive), nothing otherwise.
+ *
+ * @since 0.1.0
+ * @category models
+ * @example
+ * import type { LocalMaster } from "effect-determined/testing"
+ *
+ * // never: no cache options to get wrong
+ * type E = LocalMaster.LayerError<{ seed: 1; cache: false }>
+ */
+export type LayerError<O extends Options> = O extends { readonly cache?: infer C }
+  ? [Extract<C, object>] extends [never] ? never : InvalidConfiguration
+  : never
 
 /**
  * A seeded fault plan (`options.faults`): rules tried in order for every request (latencies add up; the first
@@ -506,14 +530,22 @@ export const httpClient = (master: LocalMaster.Service): HttpClient.HttpClient =
  *
  * const program = Experiment.list().pipe(Effect.provide(LocalMaster.layer({ seed: 1 })))
  */
-export const layer = (options: Options = {}): Layer.Layer<Determined.Services | LocalMaster> => {
+export const layer = <const O extends Options = {}>(
+  options?: O
+): Layer.Layer<Determined.Services | LocalMaster, LayerError<O>> => {
+  const o: Options = options ?? {}
   const client = Layer.effect(HttpClient.HttpClient, Effect.map(LocalMaster, httpClient))
+  // the master URL and login are fixed here: only the cache options can be wrong
   const sdk = Determined.layerWithoutHttpClient({
     master: "http://localmaster.invalid:8080",
-    username: options.login?.username ?? "determined",
-    password: options.login?.password ?? ""
-  }).pipe(Layer.orDie)
-  return sdk.pipe(Layer.provide(client), Layer.provideMerge(layerEmulator(options)))
+    username: o.login?.username ?? "determined",
+    password: o.login?.password ?? "",
+    cache: o.cache
+  }).pipe(Layer.catchAll((e) => (o.cache !== undefined && o.cache !== false ? Layer.fail(e) : Layer.die(e))))
+  return sdk.pipe(Layer.provide(client), Layer.provideMerge(layerEmulator(o))) as Layer.Layer<
+    Determined.Services | LocalMaster,
+    LayerError<O>
+  >
 }
 
 /**
