@@ -89,12 +89,25 @@ export type ConfigOptions = Config.Config.Wrap<DeterminedConfig.Options> & {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * const kind: Determined.HttpClientKind = "fetch"
+ * const program = Experiment.list().pipe(Effect.provide(Determined.layer({ master: "localhost:8080", httpClient: kind })))
  */
 export type HttpClientKind = "undici" | "fetch"
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * // undici (the default on Node), with the platform's span per request
+ * const options: Determined.HttpClientOptions = { httpClient: "undici", httpSpans: true }
+ * const program = Experiment.list().pipe(Effect.provide(Determined.layer({ master: "localhost:8080", ...options })))
  */
 export interface HttpClientOptions {
   /**

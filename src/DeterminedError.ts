@@ -45,6 +45,13 @@ export class NotFound extends Schema.TaggedError<NotFound>("effect-determined/No
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * const me = User.whoami().pipe(
+ *   Effect.catchTag("Unauthenticated", (e) => Effect.fail(`log in again (DET_USER / DET_PASS): ${e.message}`))
+ * )
  */
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect-determined/Unauthenticated")(
   "Unauthenticated",
@@ -56,6 +63,13 @@ export class Unauthenticated extends Schema.TaggedError<Unauthenticated>("effect
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const killed = Experiment.kill(7).pipe(
+ *   Effect.catchTag("Forbidden", (e) => Effect.logWarning(`not allowed to kill experiment 7: ${e.message}`))
+ * )
  */
 export class Forbidden extends Schema.TaggedError<Forbidden>("effect-determined/Forbidden")("Forbidden", {
   ...requestFields,
@@ -68,6 +82,13 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("effect-determined/
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const paused = Experiment.pause(7).pipe(
+ *   Effect.catchTag("InvalidRequest", (e) => Effect.logWarning(`${e.reason}: ${e.message}`))
+ * )
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("effect-determined/InvalidRequest")(
   "InvalidRequest",
@@ -85,6 +106,14 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("effect-d
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * // a taken name is a Conflict: use the workspace that has it
+ * const research = Workspace.create("research").pipe(
+ *   Effect.catchTag("Conflict", () => Workspace.getByName("research"))
+ * )
  */
 export class Conflict extends Schema.TaggedError<Conflict>("effect-determined/Conflict")("Conflict", {
   ...requestFields,
@@ -96,6 +125,13 @@ export class Conflict extends Schema.TaggedError<Conflict>("effect-determined/Co
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const experiments = Experiment.list().pipe(
+ *   Effect.catchTag("RateLimited", (e) => Effect.fail(`slow down: retry after ${e.retryAfterMillis ?? "?"} ms`))
+ * )
  */
 export class RateLimited extends Schema.TaggedError<RateLimited>("effect-determined/RateLimited")("RateLimited", {
   ...requestFields,
@@ -110,6 +146,13 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("effect-determi
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const experiment = Experiment.get(7).pipe(
+ *   Effect.tapErrorTag("ServerError", (e) => Effect.logError(`master answered ${e.status}: ${e.message}`))
+ * )
  */
 export class ServerError extends Schema.TaggedError<ServerError>("effect-determined/ServerError")("ServerError", {
   ...requestFields,
@@ -127,6 +170,14 @@ export class ServerError extends Schema.TaggedError<ServerError>("effect-determi
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Master } from "effect-determined"
+ *
+ * const reachable = Master.info().pipe(
+ *   Effect.as(true),
+ *   Effect.catchTag("TransportError", (e) => Effect.as(Effect.logWarning(e.message), false))
+ * )
  */
 export class TransportError extends Schema.TaggedError<TransportError>("effect-determined/TransportError")(
   "TransportError",
@@ -155,6 +206,13 @@ export class TransportError extends Schema.TaggedError<TransportError>("effect-d
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const experiment = Experiment.get(7).pipe(
+ *   Effect.catchTag("Timeout", (e) => Effect.fail(`no answer within ${e.timeoutMillis} ms (${e.stage ?? "attempt"})`))
+ * )
  */
 export class Timeout extends Schema.TaggedError<Timeout>("effect-determined/Timeout")("Timeout", {
   ...requestFields,
@@ -170,6 +228,13 @@ export class Timeout extends Schema.TaggedError<Timeout>("effect-determined/Time
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * const trial = Trial.get(12).pipe(
+ *   Effect.tapErrorTag("DecodeError", (e) => Effect.logError(`unexpected body at "${e.field}": ${e.message}`))
+ * )
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>("effect-determined/DecodeError")("DecodeError", {
   ...requestFields,
@@ -185,6 +250,14 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("effect-determi
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * const program = Experiment.list().pipe(
+ *   Effect.provide(Determined.layer({ master: "not a url::" })),
+ *   Effect.catchTag("InvalidConfiguration", (e) => Effect.fail(`fix the master address: ${e.message}`))
+ * )
  */
 export class InvalidConfiguration
   extends Schema.TaggedError<InvalidConfiguration>("effect-determined/InvalidConfiguration")("InvalidConfiguration", {
@@ -224,6 +297,17 @@ export type RequestError =
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import type { DeterminedError } from "effect-determined"
+ * import { Project } from "effect-determined"
+ *
+ * const describe = (e: DeterminedError.SemanticError): string =>
+ *   e._tag === "NotFound" ? `no ${e.resource} ${e.id}` : `${e._tag}: ${e.message}`
+ *
+ * const renamed = Project.patch(3, { name: "vision" }).pipe(
+ *   Effect.catchTags({ NotFound: (e) => Effect.fail(describe(e)), Conflict: (e) => Effect.fail(describe(e)) })
+ * )
  */
 export type SemanticError = NotFound | InvalidRequest | Conflict
 
@@ -233,6 +317,14 @@ export type SemanticError = NotFound | InvalidRequest | Conflict
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import type { DeterminedError } from "effect-determined"
+ * import { Experiment } from "effect-determined"
+ *
+ * const where = (e: DeterminedError.HttpError): string => `${e._tag} on ${e.method} ${e.path}`
+ *
+ * const experiment = Experiment.get(7).pipe(Effect.tapError((e) => Effect.logError(where(e))))
  */
 export type HttpError = RequestError | SemanticError
 
@@ -241,6 +333,12 @@ export type HttpError = RequestError | SemanticError
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { DeterminedError } from "effect-determined"
+ *
+ * // the tags every request to the master can fail with, whatever it asks
+ * const always: ReadonlySet<string> = new Set(DeterminedError.requestErrorTags)
+ * const isAlways = always.has("Timeout") // true
  */
 export const requestErrorTags: ReadonlyArray<RequestError["_tag"]> = [
   "Unauthenticated",
@@ -257,6 +355,11 @@ export const requestErrorTags: ReadonlyArray<RequestError["_tag"]> = [
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { DeterminedError } from "effect-determined"
+ *
+ * const isSdkTag = (tag: string): boolean => (DeterminedError.httpErrorTags as ReadonlyArray<string>).includes(tag)
+ * const yes = isSdkTag("NotFound") // true
  */
 export const httpErrorTags: ReadonlyArray<HttpError["_tag"]> = [
   "NotFound",
@@ -270,6 +373,15 @@ export const httpErrorTags: ReadonlyArray<HttpError["_tag"]> = [
  *
  * @since 0.1.0
  * @category guards
+ * @example
+ * import { Cause, Effect } from "effect"
+ * import { DeterminedError, Experiment } from "effect-determined"
+ *
+ * // a report of any failure: the SDK's own errors with their request
+ * const report = (u: unknown): string =>
+ *   DeterminedError.isHttpError(u) ? `${u._tag} on ${u.method} ${u.path}: ${u.message}` : String(u)
+ *
+ * const logged = Experiment.get(7).pipe(Effect.tapErrorCause((cause) => Effect.logError(report(Cause.squash(cause)))))
  */
 export const isHttpError = (u: unknown): u is HttpError =>
   Predicate.hasProperty(u, "_tag") && httpErrorTags.includes(u._tag as HttpError["_tag"])
@@ -280,6 +392,16 @@ export const isHttpError = (u: unknown): u is HttpError =>
  *
  * @since 0.1.0
  * @category guards
+ * @example
+ * import { Effect } from "effect"
+ * import { DeterminedError, Experiment } from "effect-determined"
+ *
+ * // after the retries gave up: transient failures say "try later", the others are reported as they are
+ * const experiment = Experiment.get(7).pipe(
+ *   Effect.tapError((e) =>
+ *     DeterminedError.isTransient(e) ? Effect.logWarning("the master is busy or unreachable: try later") : Effect.void
+ *   )
+ * )
  */
 export const isTransient = (error: HttpError): boolean => {
   switch (error._tag) {
@@ -301,6 +423,15 @@ export const isTransient = (error: HttpError): boolean => {
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const created = Experiment.create({ config: { name: "mnist", entrypoint: "python3 train.py" }, modelDir: "./mnist" }).pipe(
+ *   Effect.catchTag("ModelDirError", (e) => Effect.fail(`cannot pack ${e.path}: ${e.reason}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class ModelDirError extends Schema.TaggedError<ModelDirError>("effect-determined/ModelDirError")(
   "ModelDirError",
@@ -325,6 +456,16 @@ export class ModelDirError extends Schema.TaggedError<ModelDirError>("effect-det
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const created = Experiment.create({ config: { name: "mnist", entrypoint: "python3 train.py" }, modelDir: "./mnist" }).pipe(
+ *   Effect.catchTag("ModelDirTooLarge", (e) =>
+ *     Effect.fail(`add to .detignore: ${e.largest.map((f) => `${f.path} (${f.bytes} bytes)`).join(", ")}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class ModelDirTooLarge extends Schema.TaggedError<ModelDirTooLarge>("effect-determined/ModelDirTooLarge")(
   "ModelDirTooLarge",
@@ -345,6 +486,15 @@ export class ModelDirTooLarge extends Schema.TaggedError<ModelDirTooLarge>("effe
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const created = Experiment.create({ config: "./mnist/const.yaml", modelDir: "./mnist" }).pipe(
+ *   Effect.catchTag("InvalidExperimentConfig", (e) => Effect.fail(`${e.file ?? "config"}:${e.line ?? "?"}: ${e.message}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class InvalidExperimentConfig
   extends Schema.TaggedError<InvalidExperimentConfig>("effect-determined/InvalidExperimentConfig")(
@@ -366,6 +516,17 @@ export class InvalidExperimentConfig
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * // the create may have reached the master: look for the experiment by its (unique) name before creating again
+ * const created = Experiment.create({ config: { name: "nightly-2026-12-03", entrypoint: "python3 train.py" } }).pipe(
+ *   Effect.catchTag("ExperimentMayExist", (e) =>
+ *     Experiment.list({ name: e.name ?? "" }).pipe(
+ *       Effect.flatMap((found) => found[0] === undefined ? Effect.fail(e) : Effect.succeed(found[0]))
+ *     ))
+ * )
  */
 export class ExperimentMayExist extends Schema.TaggedError<ExperimentMayExist>("effect-determined/ExperimentMayExist")(
   "ExperimentMayExist",
@@ -389,6 +550,15 @@ export class ExperimentMayExist extends Schema.TaggedError<ExperimentMayExist>("
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const code = Experiment.downloadCode(7, "./exp-7-code").pipe(
+ *   Effect.catchTag("UnsafeArchiveEntry", (e) => Effect.fail(`refused ${e.entry}: ${e.reason}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class UnsafeArchiveEntry extends Schema.TaggedError<UnsafeArchiveEntry>("effect-determined/UnsafeArchiveEntry")(
   "UnsafeArchiveEntry",
@@ -415,6 +585,15 @@ export class UnsafeArchiveEntry extends Schema.TaggedError<UnsafeArchiveEntry>("
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const dir = Checkpoint.download("2db6eed3-c86e-4720-876d-eae2af9a1aca", "./best").pipe(
+ *   Effect.catchTag("OutputDirError", (e) => Effect.fail(`cannot write ${e.path}: ${e.reason}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class OutputDirError extends Schema.TaggedError<OutputDirError>("effect-determined/OutputDirError")(
   "OutputDirError",
@@ -431,6 +610,13 @@ export class OutputDirError extends Schema.TaggedError<OutputDirError>("effect-d
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const firstTrial = Experiment.awaitFirstTrial(7, { timeout: "10 minutes" }).pipe(
+ *   Effect.catchTag("ExperimentEnded", (e) => Effect.fail(`experiment ${e.experimentId} ended ${e.state} without a trial`))
+ * )
  */
 export class ExperimentEnded extends Schema.TaggedError<ExperimentEnded>("effect-determined/ExperimentEnded")(
   "ExperimentEnded",
@@ -448,6 +634,14 @@ export class ExperimentEnded extends Schema.TaggedError<ExperimentEnded>("effect
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * // a paused experiment never ends by itself: activate it and wait again
+ * const ended = Experiment.wait(7).pipe(
+ *   Effect.catchTag("ExperimentPaused", (e) => Effect.zipRight(Experiment.activate(e.experimentId), Experiment.wait(7)))
+ * )
  */
 export class ExperimentPaused extends Schema.TaggedError<ExperimentPaused>("effect-determined/ExperimentPaused")(
   "ExperimentPaused",
@@ -463,6 +657,13 @@ export class ExperimentPaused extends Schema.TaggedError<ExperimentPaused>("effe
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const ended = Experiment.wait(7, { timeout: "2 hours" }).pipe(
+ *   Effect.catchTag("WaitTimeout", (e) => Effect.as(Effect.logWarning(`still waiting for the ${e.waitingFor}`), null))
+ * )
  */
 export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("effect-determined/WaitTimeout")("WaitTimeout", {
   /** Resource kind, e.g. `experiment`. */
@@ -481,6 +682,15 @@ export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("effect-determi
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const dir = Checkpoint.download("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(
+ *   Effect.catchTag("CheckpointNotDownloadable", (e) => Effect.fail(`checkpoint ${e.uuid} is ${e.state}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class CheckpointNotDownloadable
   extends Schema.TaggedError<CheckpointNotDownloadable>("effect-determined/CheckpointNotDownloadable")(
@@ -504,6 +714,13 @@ export class CheckpointNotDownloadable
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const report = Core.reportTrainingMetrics(100, { loss: 0.25 }).pipe(
+ *   Effect.catchTag("InvalidReport", (e) => Effect.logWarning(`${e.operation}: ${e.field}: ${e.message}`))
+ * )
  */
 export class InvalidReport extends Schema.TaggedError<InvalidReport>("effect-determined/InvalidReport")(
   "InvalidReport",
@@ -522,6 +739,14 @@ export class InvalidReport extends Schema.TaggedError<InvalidReport>("effect-det
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * // reporting the same step twice with another value is refused by the master
+ * const report = Core.reportValidationMetrics(100, { accuracy: 0.97 }).pipe(
+ *   Effect.catchTag("MetricConflict", (e) => Effect.logWarning(`step ${e.steps} already has ${e.group}.${e.key}`))
+ * )
  */
 export class MetricConflict extends Schema.TaggedError<MetricConflict>("effect-determined/MetricConflict")(
   "MetricConflict",
@@ -541,6 +766,14 @@ export class MetricConflict extends Schema.TaggedError<MetricConflict>("effect-d
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * // another process resumed this trial: stop reporting
+ * const flushed = Core.flush.pipe(
+ *   Effect.catchTag("StaleRun", (e) => Effect.logWarning(`trial ${e.trialId} now runs as run ${e.expected}`))
+ * )
  */
 export class StaleRun extends Schema.TaggedError<StaleRun>("effect-determined/StaleRun")("StaleRun", {
   trialId: Schema.Number,
@@ -554,6 +787,13 @@ export class StaleRun extends Schema.TaggedError<StaleRun>("effect-determined/St
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const progress = Core.reportProgress(0.5).pipe(
+ *   Effect.catchTag("CoreClosed", (e) => Effect.logWarning(`trial ${e.trialId} has ended: ${e.operation} ignored`))
+ * )
  */
 export class CoreClosed extends Schema.TaggedError<CoreClosed>("effect-determined/CoreClosed")("CoreClosed", {
   trialId: Schema.Number,
@@ -567,6 +807,16 @@ export class CoreClosed extends Schema.TaggedError<CoreClosed>("effect-determine
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const run = Effect.scoped(Core.init({ name: "mnist-ts", checkpointStorage: "s3://bucket/checkpoints" })).pipe(
+ *   Effect.catchTag("UnsupportedStorage", (e) =>
+ *     Effect.fail(`no driver for ${e.storageType}; drivers: ${e.supported.join(", ")} (add one: Core.layerStorageDrivers)`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class UnsupportedStorage extends Schema.TaggedError<UnsupportedStorage>("effect-determined/UnsupportedStorage")(
   "UnsupportedStorage",
@@ -584,6 +834,13 @@ export class UnsupportedStorage extends Schema.TaggedError<UnsupportedStorage>("
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const restored = Effect.flatMap(Core.checkpoints, (checkpoints) => checkpoints.restorePath("a4c1e2b0")).pipe(
+ *   Effect.catchTag("CheckpointStorageError", (e) => Effect.fail(`cannot read ${e.path}: ${e.message}`))
+ * )
  */
 export class CheckpointStorageError
   extends Schema.TaggedError<CheckpointStorageError>("effect-determined/CheckpointStorageError")(
@@ -604,6 +861,15 @@ export class CheckpointStorageError
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const run = Effect.scoped(Core.init({ externalExperimentId: "mnist" })).pipe(
+ *   Effect.catchTag("NotUnmanaged", (e) => Effect.fail(`that external id names a managed experiment: ${e.message}`)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export class NotUnmanaged extends Schema.TaggedError<NotUnmanaged>("effect-determined/NotUnmanaged")(
   "NotUnmanaged",

@@ -201,7 +201,7 @@ export * as ResourcePool from "./resources/ResourcePool.js"
  * @example
  * import { Master } from "effect-determined"
  *
- * const info = Master.info
+ * const info = Master.info()
  */
 export * as Master from "./resources/Master.js"
 /**

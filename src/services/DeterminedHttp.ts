@@ -29,6 +29,11 @@ import { type Credential, Session } from "./Session.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { DeterminedHttp } from "effect-determined/advanced"
+ *
+ * const method: DeterminedHttp.Method = "PATCH"
+ * const request: DeterminedHttp.ApiRequest = { method, path: "/api/v1/experiments/7", body: { name: "renamed" } }
  */
 export type Method = Http.Method
 
@@ -37,6 +42,11 @@ export type Method = Http.Method
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { DeterminedHttp } from "effect-determined/advanced"
+ *
+ * // ?states=STATE_ACTIVE&states=STATE_PAUSED&limit=10
+ * const query: Record<string, DeterminedHttp.QueryValue> = { states: ["STATE_ACTIVE", "STATE_PAUSED"], limit: 10 }
  */
 export type QueryValue = Http.QueryValue
 
@@ -45,6 +55,16 @@ export type QueryValue = Http.QueryValue
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { DeterminedHttp } from "effect-determined/advanced"
+ *
+ * // an idempotent POST, retried like a GET; a 404 is NotFound{resource: "experiment", id: 7}
+ * const kill: DeterminedHttp.ApiRequest = {
+ *   method: "POST",
+ *   path: DeterminedHttp.path`/api/v1/experiments/${7}/kill`,
+ *   idempotent: true,
+ *   notFound: { resource: "experiment", id: 7 }
+ * }
  */
 export interface ApiRequest {
   readonly method: Method
@@ -85,12 +105,32 @@ export interface ApiRequest {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import type { DeterminedError } from "effect-determined"
+ * import type { DeterminedHttp } from "effect-determined/advanced"
+ *
+ * // a GET that declares notFound: the request errors and NotFound, not InvalidRequest nor Conflict
+ * type GetErrors = DeterminedHttp.ErrorOf<{ method: "GET"; path: string; notFound: { resource: string; id: number } }>
+ * const check: (e: GetErrors) => DeterminedError.RequestError | DeterminedError.NotFound = (e) => e
  */
 export type ErrorOf<R extends ApiRequest> = Http.ErrorOf<R>
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Schema, Stream } from "effect"
+ * import { DeterminedHttp } from "effect-determined/advanced"
+ *
+ * const TaskLog = Schema.Struct({ log: Schema.String })
+ *
+ * // the first 100 log lines of a task, from the streaming endpoint
+ * const lines = Effect.flatMap(DeterminedHttp.DeterminedHttp, (http: DeterminedHttp.Service) =>
+ *   http.stream({ method: "GET", path: DeterminedHttp.path`/api/v1/tasks/${"task-1"}/logs` }, TaskLog).pipe(
+ *     Stream.take(100),
+ *     Stream.map((line) => line.log),
+ *     Stream.runCollect
+ *   ))
  */
 export interface Service {
   /** Send a request and decode its JSON body. */
@@ -121,6 +161,17 @@ export interface Service {
 /**
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { DeterminedHttp } from "effect-determined/advanced"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * // an endpoint the resource modules do not cover, against the embedded master
+ * const version = Effect.gen(function*() {
+ *   const http = yield* DeterminedHttp.DeterminedHttp
+ *   const info = yield* http.json({ method: "GET", path: "/api/v1/master" }, Schema.Struct({ version: Schema.String }))
+ *   return info.version
+ * }).pipe(Effect.provide(LocalMaster.layer()))
  */
 export class DeterminedHttp extends Context.Tag("effect-determined/DeterminedHttp")<DeterminedHttp, Service>() {}
 
@@ -160,6 +211,24 @@ const isIdempotent = (request: ApiRequest) =>
 /**
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ * import { DeterminedHttp, Session } from "effect-determined/advanced"
+ *
+ * // the service wrapped: every request logged before it is sent
+ * const logged = Layer.effect(
+ *   DeterminedHttp.DeterminedHttp,
+ *   Effect.map(DeterminedHttp.make, (http) => ({
+ *     ...http,
+ *     json: (request, schema) => Effect.zipRight(Effect.log(`${request.method} ${request.path}`), http.json(request, schema))
+ *   }))
+ * ).pipe(
+ *   Layer.provideMerge(Session.layer),
+ *   Layer.provideMerge(DeterminedConfig.layer({ master: "localhost:8080" })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  */
 export const make: Effect.Effect<Service, never, DeterminedConfig | Session | HttpClient.HttpClient> = Effect.gen(
   function*() {
@@ -242,6 +311,18 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
 /**
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ * import { DeterminedHttp, Session } from "effect-determined/advanced"
+ *
+ * // the HTTP stack without the resource cache, on fetch
+ * const http = DeterminedHttp.layer.pipe(
+ *   Layer.provideMerge(Session.layer),
+ *   Layer.provideMerge(DeterminedConfig.layer({ master: "localhost:8080" })),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  */
 export const layer: Layer.Layer<DeterminedHttp, never, DeterminedConfig | Session | HttpClient.HttpClient> = Layer
   .effect(DeterminedHttp, make)

@@ -28,6 +28,12 @@ import { InvalidConfiguration } from "../DeterminedError.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, ResourceCache } from "effect-determined"
+ *
+ * const key: ResourceCache.Key<Experiment.Experiment> = ResourceCache.key("experiment", 7)
+ * const cached = Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.get(key))
  */
 export interface Key<A> {
   readonly kind: string
@@ -50,6 +56,19 @@ export const key = <A>(kind: string, id: string | number): Key<A> => ({ kind, id
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { Experiment, ResourceCache } from "effect-determined"
+ *
+ * // how old the cached snapshot of experiment 7 is, in milliseconds
+ * const age = Effect.gen(function*() {
+ *   const cache = yield* ResourceCache.ResourceCache
+ *   const entry: Option.Option<ResourceCache.Entry<Experiment.Experiment>> = yield* cache.get(
+ *     ResourceCache.key<Experiment.Experiment>("experiment", 7)
+ *   )
+ *   const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+ *   return Option.map(entry, (e) => now - e.fetchedAt)
+ * })
  */
 export interface Entry<A> {
   readonly value: A
@@ -64,6 +83,24 @@ export interface Entry<A> {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * interface Note {
+ *   readonly id: number
+ *   readonly projectId: number
+ *   readonly text: string
+ * }
+ *
+ * // a note is known by its id and mentions its project: invalidating the project with `related` drops it too
+ * const identify = (note: Note): ResourceCache.Identity => ({
+ *   keys: [ResourceCache.key("note", note.id)],
+ *   links: [ResourceCache.key("project", note.projectId)]
+ * })
+ *
+ * const cached = (fetch: Effect.Effect<Note>, id: number) =>
+ *   Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.getOrFetch(ResourceCache.key<Note>("note", id), fetch, identify))
  */
 export interface Identity {
   readonly keys: ReadonlyArray<Key<unknown>>
@@ -73,6 +110,13 @@ export interface Identity {
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * // trial 12 changed: its experiment's snapshot is stale too, even when the cache cannot tell which one it is
+ * const options: ResourceCache.InvalidateOptions = { related: true, otherwiseKinds: ["experiment"] }
+ * const stale = Effect.flatMap(ResourceCache.ResourceCache, (cache) => cache.invalidate(ResourceCache.key("trial", 12), options))
  */
 export interface InvalidateOptions {
   /** Also the entries this entity mentions and the entries that mention it. */
@@ -88,6 +132,17 @@ export interface InvalidateOptions {
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * // what the cache holds, then nothing
+ * const cleared = Effect.gen(function*() {
+ *   const cache: ResourceCache.Service = yield* ResourceCache.ResourceCache
+ *   const before = yield* cache.size
+ *   yield* cache.invalidateAll
+ *   return { before, after: yield* cache.size }
+ * })
  */
 export interface Service {
   /**
@@ -128,12 +183,29 @@ export interface Service {
 /**
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, ResourceCache } from "effect-determined"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * // a list stores a snapshot of every experiment it returned
+ * const cachedEntries = Effect.gen(function*() {
+ *   yield* Experiment.list()
+ *   const cache = yield* ResourceCache.ResourceCache
+ *   return yield* cache.size
+ * }).pipe(Effect.provide(LocalMaster.layer()))
  */
 export class ResourceCache extends Context.Tag("effect-determined/ResourceCache")<ResourceCache, Service>() {}
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Determined, Experiment } from "effect-determined"
+ *
+ * const options: Determined.Options["cache"] = { capacity: 1_000, timeToLive: "1 minute" }
+ * const program = Experiment.get(7).pipe(Effect.provide(Determined.layer({ cache: options })))
  */
 export interface MemoryOptions {
   /** Most entries kept; the least recently used goes first. Default 10,000. */
@@ -167,6 +239,18 @@ interface Stored {
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { Effect, Layer } from "effect"
+ * import { ResourceCache } from "effect-determined"
+ *
+ * // the memory cache as a value, e.g. to wrap it before providing it
+ * const cache = Layer.effect(
+ *   ResourceCache.ResourceCache,
+ *   Effect.map(ResourceCache.makeMemory({ capacity: 500 }), (service) => ({
+ *     ...service,
+ *     invalidateAll: Effect.zipRight(Effect.log("cache cleared"), service.invalidateAll)
+ *   }))
+ * )
  */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> =>
   Effect.sync(() => {
@@ -397,6 +481,12 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
  *
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, ResourceCache } from "effect-determined"
+ *
+ * // one call without the cache, the rest of the program keeps it
+ * const fresh = Experiment.get(7).pipe(Effect.provideService(ResourceCache.ResourceCache, ResourceCache.disabled))
  */
 export const disabled: Service = {
   getOrFetch: (_key, fetch) => fetch,
@@ -427,6 +517,12 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<ResourceCa
 /**
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment, ResourceCache } from "effect-determined"
+ *
+ * // every get asks the master
+ * const alwaysFresh = Experiment.list().pipe(Effect.provide(ResourceCache.layerDisabled))
  */
 export const layerDisabled: Layer.Layer<ResourceCache> = Layer.succeed(ResourceCache, disabled)
 

@@ -51,6 +51,16 @@ export interface Credential {
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Session } from "effect-determined/advanced"
+ *
+ * // end the session on the master when the program is done
+ * const signedOff = Effect.gen(function*() {
+ *   const session: Session.Service = yield* Session.Session
+ *   yield* session.logout
+ *   return session.username
+ * })
  */
 export interface Service {
   /** The current credential, logging in first if there is none yet. */
@@ -69,6 +79,13 @@ export interface Service {
 /**
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect, Redacted } from "effect"
+ * import { Session } from "effect-determined/advanced"
+ *
+ * // the bearer token, e.g. for a tool that calls the master itself (keep it Redacted as long as possible)
+ * const token = Effect.flatMap(Session.Session, (session) => Effect.map(session.credential, (c) => c.token))
+ * const length = Effect.map(token, (t) => Redacted.value(t).length)
  */
 export class Session extends Context.Tag("effect-determined/Session")<Session, Service>() {}
 
@@ -91,6 +108,17 @@ const isLocal = (master: string) => {
 /**
  * @since 0.1.0
  * @category constructors
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ * import { Session } from "effect-determined/advanced"
+ *
+ * // a session of its own, logged in lazily, closed with the scope
+ * const username = Effect.scoped(Effect.map(Session.make, (session) => session.username)).pipe(
+ *   Effect.provide(DeterminedConfig.layer({ master: "localhost:8080", username: "alice", password: "s3cret" })),
+ *   Effect.provide(FetchHttpClient.layer)
+ * )
  */
 export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.HttpClient | Scope.Scope> = Effect.gen(
   function*() {
@@ -218,5 +246,15 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
 /**
  * @since 0.1.0
  * @category layers
+ * @example
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { DeterminedConfig } from "effect-determined"
+ * import { Session } from "effect-determined/advanced"
+ *
+ * const session = Session.layer.pipe(
+ *   Layer.provide(DeterminedConfig.layerFromEnv),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
  */
 export const layer: Layer.Layer<Session, never, DeterminedConfig | HttpClient.HttpClient> = Layer.scoped(Session, make)

@@ -191,11 +191,28 @@ export interface RequestRecord {
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * const token = Effect.flatMap(LocalMaster.LocalMaster, (master: LocalMaster.LocalMaster.Service) => master.token("admin"))
  */
 export declare namespace LocalMaster {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   * import { LocalMaster } from "effect-determined/testing"
+   *
+   * // three finished experiments, then the SDK sees them
+   * const seeded = Effect.gen(function*() {
+   *   const master: LocalMaster.LocalMaster.Service = yield* LocalMaster.LocalMaster
+   *   const ids = yield* master.seedExperiments(3)
+   *   const experiments = yield* Experiment.list()
+   *   return { ids, states: experiments.map((e) => e.state) }
+   * }).pipe(Effect.provide(LocalMaster.layer()))
    */
   export interface Service {
     /** The whole server as a function. Never fails: errors are HTTP responses in the master's shapes. */
