@@ -427,6 +427,83 @@ const timeoutError = (spec: RequestSpec, duration: Duration.Duration, stage: "at
     message
   })
 
+const redirectStatuses = new Set([301, 302, 303, 307, 308])
+
+/** Most redirects one attempt follows (all within the master's origin). */
+const MAX_REDIRECTS = 5
+
+const redirectRefused = (spec: RequestSpec, status: number, message: string) =>
+  new Errors.ServerError({ method: spec.method, path: pathOf(spec), status, reason: "Redirect", message })
+
+/** The URL a response finally came from, when the client followed redirects itself (fetch does, by default). */
+const finalUrl = (response: HttpClientResponse.HttpClientResponse): string | undefined => {
+  const r = response as unknown as { readonly original?: { readonly source?: unknown }; readonly source?: unknown }
+  const source = r.original?.source ?? r.source
+  return typeof Response === "function" && source instanceof Response && source.redirected ? source.url : undefined
+}
+
+/**
+ * Send `request` and follow the redirects that stay within the master's origin (scheme, host and port), at most
+ * {@link MAX_REDIRECTS}: a 303 (or a 301/302 of a POST) becomes a GET without a body, as browsers do; 307 and 308
+ * keep the method and the body. A redirect to another origin is refused, a `ServerError{reason: "Redirect"}`
+ * with the redirect's status, before anything is sent there: its answer would be taken for the master's, and the
+ * request carries the bearer token. The SDK's own clients do not follow redirects (fetch is given
+ * `redirect: "manual"`); an application's client that does is caught afterwards, by the URL its answer came from.
+ */
+const execute = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  spec: RequestSpec,
+  request: HttpClientRequest.HttpClientRequest,
+  redirects: number
+): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.TransportError | Errors.ServerError> =>
+  client.execute(request).pipe(
+    Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
+    Effect.flatMap((response) => {
+      const origin = new URL(target.master).origin
+      const followed = finalUrl(response)
+      if (followed !== undefined && new URL(followed).origin !== origin) {
+        return Effect.fail(redirectRefused(
+          spec,
+          response.status,
+          `the answer came from ${new URL(followed).origin} after a redirect, not from the master ${origin}; refused`
+        ))
+      }
+      const location = response.headers["location"]
+      if (!redirectStatuses.has(response.status) || location === undefined) return Effect.succeed(response)
+      let next: URL
+      try {
+        next = new URL(location, request.url)
+      } catch {
+        return Effect.fail(
+          redirectRefused(spec, response.status, `a redirect to an invalid URL ${safeStringify(location)}`)
+        )
+      }
+      if (next.origin !== origin) {
+        return Effect.fail(redirectRefused(
+          spec,
+          response.status,
+          `HTTP ${response.status} redirect to another origin (${next.origin}) refused: only redirects within the ` +
+            `master's origin ${origin} are followed (if the master moved, configure its new URL)`
+        ))
+      }
+      if (redirects >= MAX_REDIRECTS) {
+        return Effect.fail(redirectRefused(spec, response.status, `more than ${MAX_REDIRECTS} redirects`))
+      }
+      const asGet = response.status === 303 || (request.method === "POST" && response.status !== 307 &&
+        response.status !== 308)
+      const moved = HttpClientRequest.setUrl(
+        asGet ? HttpClientRequest.setBody(HttpClientRequest.setMethod(request, "GET"), HttpBody.empty) : request,
+        next
+      )
+      // the redirect's own body is read (bounded) so that its connection can be reused
+      return readText(spec, response, 64 * 1024).pipe(
+        Effect.ignore,
+        Effect.zipRight(execute(client, target, spec, moved, redirects + 1))
+      )
+    })
+  )
+
 /**
  * One attempt: send, wait for the headers, map statuses >= 300 to errors (reading the error body, bounded), and
  * run `read` on a 2xx response, all within `target.timeout`: a server that sends the headers and then trickles
@@ -455,8 +532,7 @@ export const attempt: {
   token: Option.Option<Redacted.Redacted<string>>,
   read?: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
 ): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> =>
-  client.execute(buildRequest(target, spec, token)).pipe(
-    Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
+  execute(client, target, spec, buildRequest(target, spec, token), 0).pipe(
     Effect.flatMap((response): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> => {
       if (response.status >= 200 && response.status < 300) {
         return read === undefined ? Effect.succeed(response) : read(response)

@@ -11,6 +11,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 // types only (erased): the modules themselves are loaded on demand below
 import type * as NodeHttpClientModule from "@effect/platform-node/NodeHttpClient"
@@ -89,7 +90,22 @@ export const undici = (
     return NodeHttpClient.makeUndici(dispatcher)
   })
 
-/** @internal */
+/**
+ * The platform's fetch client, told not to follow redirects (`redirect: "manual"`): the SDK follows those that
+ * stay within the master's origin and refuses the others (internal/http.ts), which fetch would follow blindly.
+ * (undici's dispatcher, the other client, never follows a redirect.)
+ * @internal
+ */
 export const fetch: Effect.Effect<HttpClient.HttpClient> = HttpClient.HttpClient.pipe(
-  Effect.provide(FetchHttpClient.layer)
+  Effect.provide(FetchHttpClient.layer),
+  Effect.map(HttpClient.transform((send) =>
+    Effect.flatMap(
+      Effect.serviceOption(FetchHttpClient.RequestInit),
+      (init) =>
+        Effect.provideService(send, FetchHttpClient.RequestInit, {
+          ...Option.getOrElse(init, () => ({})),
+          redirect: "manual"
+        })
+    )
+  ))
 )

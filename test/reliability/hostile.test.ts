@@ -135,6 +135,174 @@ describe("issue 15 / 1: every call bounded in time", () => {
     }))
 })
 
+/**
+ * A trial's log as two ranks ship it: ids in insertion order, rank 1's lines stamped 3.5 s behind rank 0's (odd
+ * ids rank 0 at `k` seconds, even ids rank 1 at `k - 3.5` seconds). The server honours `timestampAfter` strictly
+ * at millisecond precision, as the master does, answers in id order, and cuts its `n`-th follow connection in the
+ * middle of a line after `cuts[n]` complete lines (the last connection ends, and the trial is over).
+ */
+const twoRankLog = (count: number, cuts: ReadonlyArray<number>) => {
+  const base = Date.parse("2026-01-01T00:00:00.000Z")
+  const entries = Array.from({ length: count }, (_, i) => {
+    const id = i + 1
+    const entry = logEntry(id, new Date(base + id * 1000 - (id % 2 === 0 ? 3500 : 0)).toISOString())
+    return { ...entry, rankId: id % 2 === 0 ? 1 : 0 }
+  })
+  const opened: Array<string | null> = []
+  const handler = (r: { readonly path: string; readonly query: URLSearchParams }, res: Http.ServerResponse) => {
+    if (r.path === "/api/v1/trials/1") return answerJson(res, { trial: { state: "STATE_COMPLETED" } })
+    const after = r.query.get("timestampAfter")
+    opened.push(after)
+    const from = after === null ? -Infinity : Date.parse(after)
+    const lines = entries.filter((e) => Date.parse(e.timestamp) > from).map(line)
+    streamHead(res)
+    const cut = cuts[opened.length - 1]
+    if (cut === undefined) return res.end(lines.join(""))
+    res.write(lines.slice(0, cut).join("") + lines[cut]!.slice(0, 20), () => res.destroy())
+  }
+  return { entries, opened, handler }
+}
+
+describe("issue 15 / 7: a resumed follow loses no line although ranks' timestamps are out of order", () => {
+  it.scopedLive("two ranks 3.5 s apart, cut twice right after a rank-0 line: every line exactly once", () =>
+    Effect.gen(function*() {
+      // the first cut falls after id 11 (rank 0, 11 s): ids 12, 14, 16 (rank 1, 8.5 s, 10.5 s, 12.5 s) come after
+      // it; resuming one millisecond before the last line's timestamp (the SDK before) skipped 12 and 14
+      const log = twoRankLog(40, [11, 9])
+      const server = yield* hostileServer(log.handler)
+      const ids = yield* Trial.logs(1, { follow: true }).pipe(
+        Stream.map((entry) => entry.id),
+        Stream.runCollect,
+        Effect.provide(sdk(server.url))
+      )
+      assert.deepStrictEqual(Chunk.toReadonlyArray(ids), log.entries.map((e) => Number(e.id)))
+      assert.strictEqual(log.opened.length, 3)
+      // the resume asked from 2 × the lateness seen (2.5 s) before the newest timestamp (11 s), not from 11 s
+      assert.strictEqual(log.opened[1], "2026-01-01T00:00:05.999Z")
+    }))
+
+  it.scopedLive("a cut before any lateness was seen: resumeWindow covers it", () =>
+    Effect.gen(function*() {
+      // cut after id 1 (1 s): id 2 is stamped -1.5 s; only a window the caller gives can know that
+      const log = twoRankLog(10, [1])
+      const server = yield* hostileServer(log.handler)
+      const ids = yield* Trial.logs(1, { follow: true, resumeWindow: "5 seconds" }).pipe(
+        Stream.map((entry) => entry.id),
+        Stream.runCollect,
+        Effect.provide(sdk(server.url))
+      )
+      assert.deepStrictEqual(Chunk.toReadonlyArray(ids), log.entries.map((e) => Number(e.id)))
+    }))
+
+  it.scopedLive("re-opens that deliver nothing new fail, after the policy's retries, with a message that says so", () =>
+    Effect.gen(function*() {
+      // every connection sends the same 3 lines and breaks: the first one delivers them, no re-open adds anything
+      let opened = 0
+      const server = yield* hostileServer((r, res) => {
+        if (r.path === "/api/v1/trials/1") return answerJson(res, { trial: { state: "STATE_RUNNING" } })
+        opened++
+        streamHead(res)
+        const text = [1, 2, 3].map((id) => line(logEntry(id, `2026-01-01T00:00:0${id}.000Z`))).join("")
+        res.write(text + `{"result": {"id": "4"`, () => res.destroy())
+      })
+      const policy = RetryPolicy.layer({
+        schedule: RetryPolicy.backoff({ times: 3, base: "10 millis", jitter: false })
+      })
+      const results = yield* Trial.logs(1, { follow: true }).pipe(
+        Stream.map((entry) => entry.id),
+        Stream.either,
+        Stream.runCollect,
+        Effect.provide(Layer.provideMerge(policy, sdk(server.url)))
+      )
+      const all = Chunk.toReadonlyArray(results)
+      assert.deepStrictEqual(all.slice(0, 3).map((r) => r._tag === "Right" && r.right), [1, 2, 3])
+      const last = all[3]
+      assert.strictEqual(all.length, 4)
+      assert.strictEqual(last?._tag === "Left" && last.left._tag, "TransportError")
+      assert.match(
+        last?._tag === "Left" ? last.left.message : "",
+        /re-opened 3 times and delivered nothing new \(RetryPolicy exhausted\)/
+      )
+      assert.strictEqual(opened, 4, "the first connection and 3 re-opens")
+    }))
+
+  it.scopedLive("resumeWindow must be a finite duration: InvalidRequest before any request", () =>
+    Effect.gen(function*() {
+      const server = yield* hostileServer((_r, res) => answerJson(res, {}))
+      for (const resumeWindow of ["soon", Infinity] as const) {
+        const exit = yield* Trial.logs(1, { follow: true, resumeWindow: resumeWindow as never }).pipe(
+          Stream.runDrain,
+          Effect.provide(sdk(server.url)),
+          Effect.exit
+        )
+        assert.strictEqual(failureOf(exit)._tag, "InvalidRequest")
+      }
+      assert.deepStrictEqual(server.requests.filter((r) => r.path.endsWith("/logs")), [])
+    }))
+})
+
+describe("issue 15 / 9: redirects stay within the master's origin", () => {
+  const redirect = (res: Http.ServerResponse, status: number, location: string) => {
+    res.writeHead(status, { location, "content-type": "text/html" })
+    res.end(`<a href="${location}">moved</a>`)
+  }
+  const logsOf = Effect.flatMap(
+    DeterminedHttp.DeterminedHttp,
+    (http) =>
+      http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Trial.TrialLog).pipe(
+        Stream.map((entry) => entry.id),
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray)
+      )
+  )
+
+  for (const httpClient of ["undici", "fetch"] as const) {
+    it.scopedLive(`${httpClient}: a redirect to another port is refused (unary and stream), nothing sent there`, () =>
+      Effect.gen(function*() {
+        const elsewhere = yield* hostileServer((r, res) =>
+          r.path === "/api/v1/master"
+            ? answerJson(res, { version: "elsewhere" })
+            : (streamHead(res), res.end(line(logEntry(9, "2026-01-01T00:00:00.000Z"))))
+        )
+        const server = yield* hostileServer((r, res) =>
+          redirect(res, r.n % 2 === 0 ? 302 : 307, elsewhere.url + r.path)
+        )
+        const layer = sdk(server.url, { httpClient })
+        for (const call of [Effect.asVoid(getMaster), Effect.asVoid(logsOf)]) {
+          const error = failureOf(yield* Effect.exit(call.pipe(Effect.provide(layer))))
+          assert.strictEqual(error._tag, "ServerError")
+          assert.strictEqual(error._tag === "ServerError" && error.reason, "Redirect")
+          assert.match(error.message, /redirect to another origin \(http:\/\/127\.0\.0\.1:\d+\) refused/)
+        }
+        assert.deepStrictEqual(elsewhere.requests, [], "nothing reached the other origin")
+        // refused at once: not retried
+        assert.strictEqual(server.requests.filter((r) => r.path !== "/api/v1/auth/login").length, 2)
+      }))
+
+    it.scopedLive(`${httpClient}: redirects within the origin are followed (unary and stream)`, () =>
+      Effect.gen(function*() {
+        const server = yield* hostileServer((r, res) => {
+          if (r.path === "/api/v1/master") return redirect(res, 301, "/moved/master")
+          if (r.path === "/moved/master") {
+            return redirect(res, 308, `${r.headers.host ? "http://" + r.headers.host : ""}/api/v2/master`)
+          }
+          if (r.path === "/api/v2/master") return answerJson(res, { version: "0.38.1" })
+          if (r.path === "/api/v1/trials/1/logs") return redirect(res, 307, "/api/v2/trials/1/logs?x=1")
+          assert.strictEqual(r.query.get("x"), "1")
+          streamHead(res)
+          res.end(line(logEntry(1, "2026-01-01T00:00:00.000Z")) + line(logEntry(2, "2026-01-01T00:00:01.000Z")))
+        })
+        const layer = sdk(server.url, { httpClient })
+        const master = yield* getMaster.pipe(Effect.provide(layer))
+        assert.strictEqual(master.version, "0.38.1")
+        assert.deepStrictEqual(yield* logsOf.pipe(Effect.provide(layer)), [1, 2])
+        // the bearer token went along, within the origin
+        const last = server.requests[server.requests.length - 1]!
+        assert.strictEqual(last.headers.authorization, "Bearer hostile-token")
+      }))
+  }
+})
+
 describe("issue 15 / 3: long stream lines", () => {
   it.scopedLive("a 32 MB line is decoded (linear split), a line over maxResponseBytes is a DecodeError", () =>
     Effect.gen(function*() {

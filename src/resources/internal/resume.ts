@@ -45,18 +45,32 @@ export const resuming = <A, R>(
       maybeSent: true
     })
 
-    const attempt = (): Stream.Stream<A, Errors.HttpError, R> =>
+    // counted re-opens in a row that delivered nothing new (the policy's count, when it restarts this does)
+    let fruitless = 0
+    // the policy gave up: a broken stream says that the re-opens before it delivered nothing new
+    const exhausted = (error: Errors.HttpError): Errors.HttpError =>
+      error._tag === "TransportError" && fruitless > 0
+        ? new Errors.TransportError({
+          ...error,
+          message: `${error.message}; the stream was re-opened ${fruitless} time${
+            fruitless === 1 ? "" : "s"
+          } and delivered nothing new (RetryPolicy exhausted)`
+        })
+        : error
+
+    const attempt = (reopened: boolean): Stream.Stream<A, Errors.HttpError, R> =>
       Stream.suspend(() => {
         let progressed = false
         let failed = false
         // the policy's count restarts whenever the broken attempt delivered something, or fell silent for the
         // idle timeout (it had answered: an idle follow, a trial printing nothing for a while, never runs out of
         // retries)
-        const decide = (error: Errors.HttpError) =>
-          Effect.zipRight(
-            progressed || (error._tag === "Timeout" && error.stage === "idle") ? policy.reset : Effect.void,
-            Effect.option(policy.next(error))
-          )
+        const decide = (error: Errors.HttpError) => {
+          const restart = progressed || (error._tag === "Timeout" && error.stage === "idle")
+          if (restart) fruitless = 0
+          else if (reopened) fruitless++
+          return Effect.zipRight(restart ? policy.reset : Effect.void, Effect.option(policy.next(error)))
+        }
         return open().pipe(
           Stream.mapChunks((chunk) => {
             if (chunk.length > 0) progressed = true
@@ -67,8 +81,8 @@ export const resuming = <A, R>(
             return Stream.unwrap(Effect.map(
               decide(error),
               Option.match({
-                onNone: () => Stream.fail(error),
-                onSome: () => attempt()
+                onNone: () => Stream.fail(exhausted(error)),
+                onSome: () => attempt(true)
               })
             ))
           }),
@@ -77,11 +91,14 @@ export const resuming = <A, R>(
             if (failed || onEnd === undefined) return Stream.empty
             return Stream.unwrap(Effect.flatMap(onEnd(), (again) =>
               again
-                ? Effect.map(decide(endedEarly), Option.match({ onNone: () => Stream.empty, onSome: () => attempt() }))
+                ? Effect.map(
+                  decide(endedEarly),
+                  Option.match({ onNone: () => Stream.fail(exhausted(endedEarly)), onSome: () => attempt(true) })
+                )
                 : Effect.succeed(Stream.empty)))
           }))
         )
       })
 
-    return attempt()
+    return attempt(false)
   }))

@@ -5,8 +5,10 @@
  * @since 0.1.0
  */
 import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -106,6 +108,16 @@ export interface LogsOptions {
   readonly timestampAfter?: Date | string | undefined
   /** Substring match on the log text. */
   readonly searchText?: string | undefined
+  /**
+   * How far before the newest timestamp delivered a resumed `follow` asks again (default 0: only the window it
+   * learns). Lines are stamped by the shippers of their ranks, so a line with a higher id can carry an earlier
+   * timestamp than lines delivered before it; the master filters a re-opened stream by timestamp only. A resume
+   * asks for everything after the newest delivered timestamp minus the larger of this window and twice the
+   * largest lateness seen so far (how far a line's timestamp fell behind the newest one before it), and drops the
+   * ids it already delivered. Set it when ranks may be out of order by more than the first lines show, e.g.
+   * nodes whose clocks differ.
+   */
+  readonly resumeWindow?: Duration.DurationInput | undefined
 }
 
 const TrialStateResponse = Schema.Struct({
@@ -154,8 +166,12 @@ export const isStoppedTrialState = (state: string) =>
  *
  * - `follow: true` keeps the response open until the trial ends (the master closes it then). When the
  *   connection drops (or the server closes the stream while the trial still runs) it is re-opened with the
- *   delays of the `RetryPolicy` and resumes after the last entry delivered: it asks again from the last
- *   entry's timestamp and skips ids it already delivered, so there is no duplicate and no gap.
+ *   delays of the `RetryPolicy` and resumes after the last entry delivered: it asks again from the newest
+ *   timestamp delivered minus a window (`resumeWindow`, widened to twice the largest lateness of a rank's
+ *   timestamps seen so far) and skips ids it already delivered, so there is no duplicate, and no gap for any line
+ *   whose timestamp is within that window of the newest one before it. Re-opens that deliver nothing new count
+ *   as retries: when the policy gives up, the follow fails with a `TransportError` that says how many re-opens
+ *   delivered nothing new.
  * - `head: n` / `tail: n`: the first / last n entries (`tail` asks the master for the newest n and yields them
  *   oldest first).
  * - Interrupting the stream (e.g. `Stream.take`, or the fiber that runs it) closes the HTTP response.
@@ -183,6 +199,13 @@ export const logs = (
     const before = yield* toInstant(trialId, "timestampBefore", options.timestampBefore)
     const after = yield* toInstant(trialId, "timestampAfter", options.timestampAfter)
     const follow = options.follow === true
+    const window = options.resumeWindow === undefined
+      ? Option.some(Duration.zero)
+      : Duration.decodeUnknown(options.resumeWindow)
+    const resumeWindow = Option.isSome(window) ? Duration.toMillis(window.value) : Number.NaN
+    if (!(resumeWindow >= 0 && Number.isFinite(resumeWindow))) {
+      return yield* clientError(trialId, "resumeWindow must be a finite duration")
+    }
     if ([follow, head !== undefined, tail !== undefined].filter((b) => b).length > 1) {
       return yield* clientError(trialId, "at most one of follow, head and tail may be given")
     }
@@ -232,14 +255,18 @@ export const logs = (
       )
     }
 
-    // Oldest first: resume after the last delivered entry. The master filters `timestampAfter` strictly and a
-    // `Date` keeps milliseconds only, so resume one millisecond earlier and drop ids already delivered.
+    // Oldest first: resume after what was delivered. The stream is in id order, but timestamps come from the
+    // ranks' shippers and may be out of order, and a re-opened stream can be filtered by timestamp only (strictly,
+    // and a `Date` keeps milliseconds): ask again from the newest timestamp delivered minus a window that covers
+    // the lateness seen so far, and drop the ids already delivered (every id up to the last one: the stream is in
+    // id order, so an id at or below it was delivered, or filtered out by the caller's own filters).
     let lastId: number | undefined
-    let lastTimestamp: Date | null = null
+    let newest: number | undefined
+    let lateness = 0
     const resumeAfter = (): string | undefined => {
-      if (lastId === undefined || lastTimestamp === null) return after?.toISOString()
-      const from = new Date(lastTimestamp.getTime() - 1)
-      return (after !== undefined && after.getTime() > from.getTime() ? after : from).toISOString()
+      if (lastId === undefined || newest === undefined) return after?.toISOString()
+      const from = newest - Math.max(resumeWindow, 2 * lateness) - 1
+      return (after !== undefined && after.getTime() > from ? after : new Date(from)).toISOString()
     }
     const limit = head !== undefined && head > 0 ? head : undefined
     const stream = resuming(
@@ -255,7 +282,11 @@ export const logs = (
             for (const entry of entries) {
               if (lastId !== undefined && entry.id <= lastId) continue
               lastId = entry.id
-              lastTimestamp = entry.timestamp
+              const time = entry.timestamp?.getTime()
+              if (time !== undefined) {
+                if (newest === undefined || time > newest) newest = time
+                else if (newest - time > lateness) lateness = newest - time
+              }
               out.push(entry)
             }
             return Chunk.unsafeFromArray(out)
