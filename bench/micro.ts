@@ -14,6 +14,7 @@ import { Determined, Experiment, Metrics, ResourceCache, RetryPolicy, Trial } fr
 import { DeterminedHttp } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
 import * as Http from "../src/internal/http.js"
+import * as Kinds from "../src/resources/internal/kinds.js"
 import * as ExperimentModels from "../src/resources/internal/models/experiment.js"
 import * as Fast from "../src/resources/internal/models/fast.js"
 import { TrialLogLine } from "../src/resources/internal/trialLogs.js"
@@ -154,7 +155,7 @@ const main = async () => {
       cached.runPromise(
         Effect.repeatN(
           Effect.zipRight(
-            Effect.flatMap(ResourceCache.ResourceCache, (c) => c.invalidate(Experiment.cacheKey(experimentId))),
+            Effect.flatMap(ResourceCache.ResourceCache, (c) => c.invalidate(Kinds.experiment.key(experimentId))),
             Experiment.get(experimentId)
           ),
           n - 1

@@ -13,9 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Descriptors from "./internal/descriptors.js"
-import * as Kinds from "./internal/kinds.js"
 import type * as Models from "./internal/models/checkpoint.js"
 import * as Fast from "./internal/models/fast.js"
 import type * as Resource from "./internal/resource.js"
@@ -66,14 +64,6 @@ export type {
 } from "./internal/checkpointList.js"
 
 type Checkpoint = Models.Checkpoint
-
-/**
- * The cache key of a checkpoint snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (uuid: string) => ResourceCache.Key<Checkpoint> = Kinds.checkpoint.key
 
 const notFound = (uuid: string) => ({ resource: "checkpoint", id: uuid })
 

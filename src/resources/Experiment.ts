@@ -18,10 +18,8 @@ import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import * as Http from "../internal/http.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import * as Descriptors from "./internal/descriptors.js"
-import * as Kinds from "./internal/kinds.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import * as Models from "./internal/models/experiment.js"
 import * as Fast from "./internal/models/fast.js"
@@ -39,21 +37,49 @@ export {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const summary = Experiment.get(7).pipe(
+   *   Effect.map((experiment: Experiment.Experiment) => `${experiment.name} (${experiment.state}), labels ${experiment.labels.join(", ")}`)
+   * )
    */
   Experiment,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const ended = Experiment.get(7).pipe(Effect.map((experiment) => Experiment.terminalStates.has(experiment.state)))
    */
   experimentTerminalStates as terminalStates,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect, Schema } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * // the master's JSON (`job.v1.JobSummary`, enum prefixes and all) decoded
+   * const ahead = Schema.decodeUnknown(Experiment.JobSummary)({ state: "STATE_QUEUED", jobsAhead: 3 }).pipe(
+   *   Effect.map((summary) => `${summary.state}, ${summary.jobsAhead} jobs ahead`)
+   * )
    */
   JobSummary,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const improvements = Experiment.validationHistory(7).pipe(
+   *   Effect.map((history: ReadonlyArray<Experiment.ValidationHistoryEntry>) =>
+   *     history.map((entry) => `trial ${entry.trialId}: ${entry.searcherMetric}`))
+   * )
    */
   ValidationHistoryEntry
 } from "./internal/models/experiment.js"
@@ -62,11 +88,21 @@ export type {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const sortBy: Experiment.ExperimentSortBy = "START_TIME"
+   * const newest = Experiment.list({ sortBy, orderBy: "desc", limit: 10 })
    */
   ExperimentSortBy,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const states: ReadonlyArray<Experiment.ExperimentState> = ["ACTIVE", "PAUSED"]
+   * const unfinished = Experiment.list({ states })
    */
   ExperimentState
 } from "./internal/models/experiment.js"
@@ -77,19 +113,16 @@ export type {
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const options: Experiment.ListCheckpointsOptions = { sortBy: "validation_loss", orderBy: "asc", maxResults: 3 }
+   * const best3 = Experiment.listCheckpoints(7, options)
    */
   ListCheckpointsOptions
 } from "./internal/checkpointList.js"
 
 type Experiment = Models.Experiment
-
-/**
- * The cache key of an experiment snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (id: number) => ResourceCache.Key<Experiment> = Kinds.experiment.key
 
 const notFound = (id: number) => ({ resource: "experiment", id })
 
@@ -100,6 +133,15 @@ const resource = Descriptors.experiment
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const describe = (e: Experiment.GetError): string => (e._tag === "NotFound" ? "no such experiment" : e.message)
+ * const name = Experiment.get(7).pipe(
+ *   Effect.map((experiment) => experiment.name),
+ *   Effect.catchAll((e) => Effect.succeed(describe(e)))
+ * )
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -109,6 +151,16 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * // a projectId that names no project is NotFound; a filter the master refuses is InvalidRequest
+ * const inProject = (projectId: number) =>
+ *   Experiment.list({ projectId }).pipe(
+ *     Effect.catchTag("NotFound", () => Effect.succeed([])),
+ *     Effect.tapErrorTag("InvalidRequest", (e: Experiment.ListError) => Effect.logError(e.message))
+ *   )
  */
 export type ListError = Errors.RequestError | Errors.InvalidRequest | Errors.NotFound
 
@@ -119,6 +171,15 @@ export type ListError = Errors.RequestError | Errors.InvalidRequest | Errors.Not
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * // archiving a running experiment is refused (InvalidRequest): kill it first
+ * const archived = (id: number): Effect.Effect<void, Experiment.MutationError, unknown> =>
+ *   Experiment.archive(id).pipe(
+ *     Effect.catchTag("InvalidRequest", () => Effect.zipRight(Experiment.kill(id), Experiment.archive(id)))
+ *   )
  */
 export type MutationError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
@@ -191,6 +252,11 @@ export const pachydermConfig = Effect.fn("Experiment.pachydermConfig")(function*
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const idFilter: Experiment.IdFilter = { gte: 100, lt: 200, notIn: [150] }
+ * const range = Experiment.list({ experimentIdFilter: idFilter })
  */
 export interface IdFilter {
   readonly lt?: number | undefined
@@ -208,6 +274,18 @@ export interface IdFilter {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const options: Experiment.ListOptions = {
+ *   projectId: 1,
+ *   labels: ["baseline"],
+ *   states: ["COMPLETED"],
+ *   sortBy: "END_TIME",
+ *   orderBy: "desc",
+ *   showTrialData: true
+ * }
+ * const finishedBaselines = Experiment.list(options)
  */
 export interface ListOptions extends Resource.LimitOptions {
   readonly sortBy?: Models.ExperimentSortBy | undefined
@@ -613,6 +691,11 @@ export const deleteTensorboardFiles = Effect.fn("Experiment.deleteTensorboardFil
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const destination: Experiment.Destination = { workspace: "research", project: "vision" }
+ * const moved = Experiment.moveToProject(7, destination)
  */
 export type Destination =
   | { readonly projectId: number }
@@ -666,6 +749,11 @@ export const moveToProject = Effect.fn("Experiment.moveToProject")(function*(id:
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Experiment } from "effect-determined"
+ *
+ * const options: Experiment.ListTrialsOptions = { states: ["ACTIVE"], sortBy: "START_TIME", orderBy: "desc" }
+ * const running = Experiment.listTrials(7, options)
  */
 export interface ListTrialsOptions extends Resource.LimitOptions {
   readonly sortBy?: TrialSortBy | undefined
@@ -701,6 +789,15 @@ const trials = Resource.list({
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const report = (e: Experiment.ListTrialsError): string => (e._tag === "NotFound" ? `no experiment ${e.id}` : e.message)
+ * const trialIds = Experiment.listTrials(7).pipe(
+ *   Effect.map((trials) => trials.map((trial) => trial.id)),
+ *   Effect.mapError(report)
+ * )
  */
 export type ListTrialsError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
@@ -843,17 +940,86 @@ export const bestSearcherValidationMetric = Effect.fn("Experiment.bestSearcherVa
 
 // waiting and watching (src/resources/internal/watch.ts)
 export {
-  /** @since 0.1.0 */
+  /**
+   * Wait until the experiment has a trial and return it: polls every second by default, fails with
+   * `ExperimentEnded` when the experiment ends first and with `WaitTimeout` after `timeout`.
+   *
+   * @since 0.1.0
+   * @category waiting
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const firstTrialId = Experiment.awaitFirstTrial(7, { every: "2 seconds", timeout: "10 minutes" }).pipe(
+   *   Effect.map((trial) => trial.id)
+   * )
+   */
   awaitFirstTrial,
-  /** @since 0.1.0 */
+  /**
+   * The terminal state `wait` returns.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const succeeded = Experiment.wait(7).pipe(Effect.map((state: Experiment.EndState) => state === "COMPLETED"))
+   */
   type EndState,
-  /** @since 0.1.0 */
+  /**
+   * Wait until the experiment reaches a terminal state and return it (one GET per poll, every 5 seconds by
+   * default); `ExperimentPaused` when it is paused, `WaitTimeout` after `timeout`.
+   *
+   * @since 0.1.0
+   * @category waiting
+   * @example
+   * import { Effect, Schedule } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const done = Experiment.wait(7, { schedule: Schedule.spaced("10 seconds"), timeout: "2 hours" }).pipe(
+   *   Effect.tap((state) => Effect.log(`experiment 7 ended ${state}`))
+   * )
+   */
   wait,
-  /** @since 0.1.0 */
+  /**
+   * Options of the waits: the poll schedule (or `every`) and an overall timeout.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const options: Experiment.WaitOptions = { every: "30 seconds", timeout: "6 hours" }
+   * const ended = Experiment.wait(7, options)
+   */
   type WaitOptions,
-  /** @since 0.1.0 */
+  /**
+   * The snapshots of an experiment's trials that changed since the previous poll (one paged list per poll, every
+   * 5 seconds by default); the stream ends once the experiment has ended.
+   *
+   * @since 0.1.0
+   * @category watching
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Experiment } from "effect-determined"
+   *
+   * const logged = Experiment.watchTrials(7, { every: "10 seconds" }).pipe(
+   *   Stream.runForEach((trial) => Effect.log(`trial ${trial.id}: ${trial.state}`))
+   * )
+   */
   watchTrials,
-  /** @since 0.1.0 */
+  /**
+   * Options of `watchTrials`: the poll schedule (or `every`) and the page size of each list.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const options: Experiment.WatchTrialsOptions = { every: "1 minute", pageSize: 500 }
+   * const trials = Experiment.watchTrials(7, options)
+   */
   type WatchTrialsOptions
 } from "./internal/watch.js"
 
@@ -893,6 +1059,15 @@ export {
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const options: Experiment.CreateOptions = {
+   *   config: { name: "mnist", entrypoint: "python3 train.py", searcher: { name: "single", metric: "validation_loss" } },
+   *   projectId: 1,
+   *   activate: false
+   * }
+   * const paused = Experiment.create(options)
    */
   type CreateOptions,
   /**
@@ -916,6 +1091,15 @@ export {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Experiment, Query } from "effect-determined"
+   *
+   * const bestTrials = Experiment.search(Query.field("state").eq("COMPLETED")).pipe(
+   *   Stream.map((found: Experiment.SearchedExperiment) => ({ id: found.experiment.id, bestTrial: found.bestTrial?.id })),
+   *   Stream.runCollect,
+   *   Effect.map((rows) => Array.from(rows))
+   * )
    */
   SearchedExperiment
 } from "./internal/models/run.js"

@@ -13,7 +13,6 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Descriptors from "./internal/descriptors.js"
 import * as Kinds from "./internal/kinds.js"
 import * as Models from "./internal/models/model.js"
@@ -50,14 +49,6 @@ export type ModelRef = Models.ModelRef
  * @category models
  */
 export type SortBy = "NAME" | "DESCRIPTION" | "CREATION_TIME" | "LAST_UPDATED_TIME" | "NUM_VERSIONS" | "WORKSPACE"
-
-/**
- * The cache key of a model snapshot, by name or by id.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (model: ModelRef) => ResourceCache.Key<Model> = Kinds.model.key
 
 const resource = Descriptors.model
 

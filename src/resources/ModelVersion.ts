@@ -13,7 +13,6 @@ import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Descriptors from "./internal/descriptors.js"
 import * as Kinds from "./internal/kinds.js"
 import * as MetricsInternal from "./internal/metrics.js"
@@ -50,15 +49,6 @@ export type ModelRef = Models.ModelRef
  * @category models
  */
 export type SortBy = "VERSION" | "CREATION_TIME"
-
-/**
- * The cache key of a version snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey = (model: ModelRef, version: number): ResourceCache.Key<ModelVersion> =>
-  Kinds.modelVersion.key([model, version])
 
 const resource = Descriptors.modelVersion
 

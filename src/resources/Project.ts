@@ -57,14 +57,6 @@ export type Note = Projects.Note
  */
 export type ProjectState = Wire.Open<"UNSPECIFIED" | "DELETING" | "DELETE_FAILED" | "DELETED">
 
-/**
- * The cache key of a project snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (id: number) => ResourceCache.Key<Project> = Kinds.project<Project>().key
-
 const resource = Resource.make({
   kind: Kinds.project<Project>(),
   module: "Project",

@@ -16,7 +16,6 @@ import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Kinds from "./internal/kinds.js"
 import * as Resource from "./internal/resource.js"
 import * as Wire from "./internal/wire.js"
@@ -41,14 +40,6 @@ const TemplatesResponse = Schema.Struct({
 })
 
 const kind = Kinds.template<Template>()
-
-/**
- * The cache key of a template snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (name: string) => ResourceCache.Key<Template> = kind.key
 
 const resource = Resource.make({
   kind,

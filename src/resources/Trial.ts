@@ -12,11 +12,9 @@ import * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Experiment from "./Experiment.js"
 import * as CheckpointList from "./internal/checkpointList.js"
 import * as Descriptors from "./internal/descriptors.js"
-import * as Kinds from "./internal/kinds.js"
 import type { Checkpoint } from "./internal/models/checkpoint.js"
 import type * as Models from "./internal/models/trial.js"
 import type * as Resource from "./internal/resource.js"
@@ -68,14 +66,6 @@ export type {
 } from "./internal/checkpointList.js"
 
 type Trial = Models.Trial
-
-/**
- * The cache key of a trial snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (id: number) => ResourceCache.Key<Trial> = Kinds.trial.key
 
 const notFound = (id: number) => ({ resource: "trial", id })
 

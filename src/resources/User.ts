@@ -15,7 +15,6 @@ import * as Errors from "../DeterminedError.js"
 import { hashPassword } from "../internal/hash.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import { Session } from "../services/Session.js"
 import * as Kinds from "./internal/kinds.js"
 import * as Users from "./internal/models/user.js"
@@ -71,14 +70,6 @@ const UsersResponse = Schema.Struct({
   users: Schema.optionalWith(Schema.Array(Users.User), { default: () => [], nullable: true }),
   pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
 })
-
-/**
- * The cache key of a user snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (id: number) => ResourceCache.Key<User> = Kinds.user.key
 
 const resource = Resource.make({
   kind: Kinds.user,

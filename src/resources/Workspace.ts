@@ -9,7 +9,6 @@ import type * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
 import * as Pagination from "../services/Pagination.js"
-import type * as ResourceCache from "../services/ResourceCache.js"
 import * as Kinds from "./internal/kinds.js"
 import * as Projects from "./internal/models/project.js"
 import { AgentUserGroup } from "./internal/models/user.js"
@@ -59,14 +58,6 @@ const WorkspacesResponse = Schema.Struct({
 })
 
 const kind = Kinds.workspace<Workspace>()
-
-/**
- * The cache key of a workspace snapshot.
- *
- * @since 0.1.0
- * @category cache
- */
-export const cacheKey: (id: number) => ResourceCache.Key<Workspace> = kind.key
 
 const resource = Resource.make({
   kind,
