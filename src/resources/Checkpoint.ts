@@ -23,21 +23,54 @@ export {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Checkpoint } from "effect-determined"
+   *
+   * const described = Checkpoint.get("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(
+   *   Effect.map((checkpoint: Checkpoint.Checkpoint) => ({
+   *     state: checkpoint.state,
+   *     megabytes: checkpoint.size / 1e6,
+   *     steps: checkpoint.metadata["steps_completed"],
+   *     trialId: checkpoint.trialId
+   *   }))
+   * )
    */
   Checkpoint,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Checkpoint, Experiment } from "effect-determined"
+   *
+   * const byBatch = Experiment.listCheckpoints(7, { sortBy: Checkpoint.CheckpointSortBy.BATCH_NUMBER, orderBy: "desc" })
    */
   CheckpointSortBy,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Checkpoint } from "effect-determined"
+   *
+   * const hparams = Checkpoint.get("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(
+   *   Effect.map((checkpoint) => (checkpoint.training satisfies Checkpoint.CheckpointTraining | null)?.hparams ?? null)
+   * )
    */
   CheckpointTraining,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Checkpoint } from "effect-determined"
+   *
+   * const validationAtCheckpoint = Checkpoint.get("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(
+   *   Effect.map((checkpoint) => {
+   *     const record: Checkpoint.MetricsRecord | null = checkpoint.training?.validationMetrics ?? null
+   *     return record?.avgMetrics ?? null
+   *   })
+   * )
    */
   MetricsRecord
 } from "./internal/models/checkpoint.js"
@@ -46,6 +79,11 @@ export type {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Checkpoint, Experiment } from "effect-determined"
+   *
+   * const states: ReadonlyArray<Checkpoint.CheckpointState> = ["COMPLETED", "PARTIALLY_DELETED"]
+   * const downloadable = Experiment.listCheckpoints(7, { states })
    */
   CheckpointState
 } from "./internal/models/checkpoint.js"
@@ -54,11 +92,21 @@ export type {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Checkpoint, Experiment } from "effect-determined"
+   *
+   * const sortBy: Checkpoint.CheckpointSort = { metric: "accuracy" }
+   * const mostAccurate = Experiment.listCheckpoints(7, { sortBy, orderBy: "desc", maxResults: 1 })
    */
   CheckpointSort,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Checkpoint, Experiment } from "effect-determined"
+   *
+   * const options: Checkpoint.ListCheckpointsOptions = { sortBy: "SEARCHER_METRIC", orderBy: "asc", limit: 5 }
+   * const top5 = Experiment.listCheckpoints(7, options)
    */
   ListCheckpointsOptions
 } from "./internal/checkpointList.js"
@@ -76,6 +124,15 @@ const fetch = resource.fetch
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Checkpoint } from "effect-determined"
+ *
+ * const describe = (e: Checkpoint.GetError): string => (e._tag === "NotFound" ? `no checkpoint ${e.id}` : e.message)
+ * const state = Checkpoint.get("2db6eed3-c86e-4720-876d-eae2af9a1aca").pipe(
+ *   Effect.map((checkpoint) => checkpoint.state),
+ *   Effect.mapError(describe)
+ * )
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -249,9 +306,33 @@ export const pachydermCommit = Effect.fn("Checkpoint.pachydermCommit")(function*
 
 // metrics of the trials that used the checkpoint (src/resources/internal/metrics.ts)
 export {
-  /** @since 0.1.0 */
+  /**
+   * The metric reports of the trials that used a checkpoint (inference or fine-tuning runs linked to it), all
+   * groups or one.
+   *
+   * @since 0.1.0
+   * @category metrics
+   * @example
+   * import { Effect } from "effect"
+   * import { Checkpoint } from "effect-determined"
+   *
+   * const inference = Checkpoint.metrics("2db6eed3-c86e-4720-876d-eae2af9a1aca", { group: "inference" }).pipe(
+   *   Effect.map((reports) => reports.map((report) => report.metrics))
+   * )
+   */
   checkpointMetrics as metrics,
-  /** @since 0.1.0 */
+  /**
+   * Options of `metrics`: one group, and which link between the trials and the checkpoint (`INFERENCE` by
+   * default, or `FINE_TUNING`).
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Checkpoint } from "effect-determined"
+   *
+   * const options: Checkpoint.MetricsOptions = { sourceType: "FINE_TUNING", group: "validation" }
+   * const fineTuned = Checkpoint.metrics("2db6eed3-c86e-4720-876d-eae2af9a1aca", options)
+   */
   type SourceMetricsOptions as MetricsOptions
 } from "./internal/metrics.js"
 
@@ -279,6 +360,16 @@ export {
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { NodeContext } from "@effect/platform-node"
+   * import { Effect } from "effect"
+   * import { Checkpoint } from "effect-determined"
+   *
+   * // refuse archives over 2 GB or 10,000 files
+   * const options: Checkpoint.DownloadOptions = { maxBytes: 2e9, maxEntries: 10_000 }
+   * const dir = Checkpoint.download("2db6eed3-c86e-4720-876d-eae2af9a1aca", "./best", options).pipe(
+   *   Effect.provide(NodeContext.layer)
+   * )
    */
   type DownloadOptions
 } from "./internal/checkpointDownload.js"

@@ -39,26 +39,59 @@ export {
   /**
    * @since 0.1.0
    * @category drivers
+   * @example
+   * import { Core } from "effect-determined"
+   *
+   * // the default drivers, stated explicitly
+   * const drivers = Core.layerStorageDrivers([Core.localDriver])
    */
   localDriver,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Core } from "effect-determined"
+   *
+   * // a backend that logs every checkpoint it stores
+   * const logging = (backend: Core.StorageBackend): Core.StorageBackend => ({
+   *   ...backend,
+   *   store: (uuid, dir) => Effect.zipRight(Effect.log(`storing checkpoint ${uuid} from ${dir}`), backend.store(uuid, dir))
+   * })
    */
   type StorageBackend,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Core } from "effect-determined"
+   *
+   * const storage: Core.StorageConfig = { type: "shared_fs", host_path: "/mnt/checkpoints", storage_path: "mnist" }
+   * const run = Core.init({ name: "mnist-ts", checkpointStorage: storage })
    */
   type StorageConfig,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Core } from "effect-determined"
+   *
+   * // s3 checkpoints of a bucket that this machine mounts under /mnt/<bucket>
+   * const mountedS3: Core.StorageDriver = {
+   *   types: ["s3"],
+   *   make: (config) => Core.localDriver.make({ type: "directory", container_path: `/mnt/${String(config["bucket"])}` })
+   * }
+   * const drivers = Core.layerStorageDrivers([Core.localDriver, mountedS3])
    */
   type StorageDriver,
   /**
    * @since 0.1.0
    * @category tags
+   * @example
+   * import { Effect } from "effect"
+   * import { Core } from "effect-determined"
+   *
+   * const types = Effect.map(Core.StorageDrivers, (drivers) => drivers.flatMap((driver) => driver.types))
    */
   StorageDrivers
 } from "./internal/core/storage.js"
@@ -68,6 +101,18 @@ export {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Core } from "effect-determined"
+ *
+ * const options: Core.Options = {
+ *   name: "mnist-ts",
+ *   hparams: { learning_rate: 0.01, batch_size: 64 },
+ *   searcher: { name: "single", metric: "validation_loss", smaller_is_better: true },
+ *   externalExperimentId: "mnist-sweep",
+ *   externalTrialId: "lr-0.01",
+ *   heartbeatInterval: "30 seconds"
+ * }
+ * const layer = Core.layer(options)
  */
 export interface Options {
   /** Experiment name. Default: `unmanaged-<externalExperimentId>`, else `unmanaged-<8 random hex digits>`. */
@@ -106,6 +151,15 @@ export interface Options {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * // on a resume, restore from the latest checkpoint and start after its step
+ * const resumeFrom = Effect.map(Core.Core, (core) => {
+ *   const info: Core.Info = core.info
+ *   return { step: info.stepsCompleted, checkpoint: Option.getOrNull(info.latestCheckpoint) }
+ * })
  */
 export interface Info {
   readonly experimentId: number
@@ -129,6 +183,15 @@ export interface Info {
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const describe = (e: Core.ReportError): string => (e._tag === "StaleRun" ? "another process took over" : e.message)
+ * const flushed = Core.flush.pipe(
+ *   Effect.catchTag("CoreClosed", () => Effect.void),
+ *   Effect.mapError(describe)
+ * )
  */
 export type ReportError = Errors.HttpError | Errors.MetricConflict | Errors.StaleRun
 
@@ -137,6 +200,15 @@ export type ReportError = Errors.HttpError | Errors.MetricConflict | Errors.Stal
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const started = Effect.scoped(Effect.map(Core.init({ name: "mnist-ts" }), (core) => core.info.trialId)).pipe(
+ *   Effect.catchTag("InvalidReport", (e: Core.InitError) => Effect.fail(e.message)),
+ *   Effect.provide(NodeContext.layer)
+ * )
  */
 export type InitError =
   | Errors.HttpError
@@ -150,6 +222,18 @@ export type InitError =
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { FileSystem } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * // write the weights into a fresh checkpoint directory; it is stored and reported when the write succeeds
+ * const saved = Effect.gen(function*() {
+ *   const checkpoints: Core.Checkpoints = yield* Core.checkpoints
+ *   const fs = yield* FileSystem.FileSystem
+ *   return yield* checkpoints.storePath({ steps_completed: 100 }, (dir) =>
+ *     fs.writeFileString(`${dir}/weights.json`, JSON.stringify([0.1, 0.2])))
+ * })
  */
 export interface Checkpoints {
   /**
@@ -187,6 +271,16 @@ export interface Checkpoints {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const epoch = (core: Core.Service, n: number) =>
+ *   Effect.gen(function*() {
+ *     yield* core.reportTrainingMetrics(n * 100, { loss: 1 / n })
+ *     yield* core.reportProgress(n / 10)
+ *     yield* core.setStatus(`epoch ${n} of 10`)
+ *   })
  */
 export interface Service {
   readonly info: Info
@@ -229,6 +323,11 @@ export interface Service {
  *
  * @since 0.1.0
  * @category tags
+ * @example
+ * import { Effect } from "effect"
+ * import { Core } from "effect-determined"
+ *
+ * const trialId = Effect.map(Core.Core, (core) => core.info.trialId)
  */
 export class Core extends Context.Tag("effect-determined/Core")<Core, Service>() {}
 

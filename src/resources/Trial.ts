@@ -23,21 +23,47 @@ export {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const bestUuid = Trial.get(12).pipe(
+   *   Effect.map((trial) => (trial.bestCheckpoint satisfies Trial.CheckpointRecord | null)?.uuid)
+   * )
    */
   CheckpointRecord,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const progress = Trial.get(12).pipe(
+   *   Effect.map((trial: Trial.Trial) => ({ state: trial.state, batches: trial.totalBatchesProcessed, restarts: trial.restarts }))
+   * )
    */
   Trial,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const ended = Trial.reload(12).pipe(Effect.map((trial) => Trial.terminalStates.has(trial.state)))
    */
   trialTerminalStates as terminalStates,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const latestMetrics = Trial.get(12).pipe(
+   *   Effect.map((trial) => (trial.latestValidation satisfies Trial.ValidationRecord | null)?.metrics ?? null)
+   * )
    */
   ValidationRecord
 } from "./internal/models/trial.js"
@@ -46,11 +72,22 @@ export type {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Experiment, Trial } from "effect-determined"
+   *
+   * const sortBy: Trial.TrialSortBy = "BEST_VALIDATION_METRIC"
+   * const bestFirst = Experiment.listTrials(7, { sortBy, orderBy: "asc" })
    */
   TrialSortBy,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const isRunning = (state: Trial.TrialState): boolean => state === "ACTIVE" || state === "RUNNING"
+   * const running = Trial.get(12).pipe(Effect.map((trial) => isRunning(trial.state)))
    */
   TrialState
 } from "./internal/models/trial.js"
@@ -61,6 +98,11 @@ export type {
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Trial } from "effect-determined"
+   *
+   * const options: Trial.ListCheckpointsOptions = { states: ["COMPLETED"], sortBy: "END_TIME", orderBy: "desc", limit: 1 }
+   * const latest = Trial.listCheckpoints(12, options)
    */
   ListCheckpointsOptions
 } from "./internal/checkpointList.js"
@@ -76,6 +118,12 @@ const resource = Descriptors.trial
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * const describe = (e: Trial.GetError): string => (e._tag === "NotFound" ? `no trial ${e.id}` : `${e._tag}: ${e.message}`)
+ * const state = Trial.get(12).pipe(Effect.map((trial) => trial.state), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -85,6 +133,13 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * // a trial that has already ended cannot be killed: the master refuses it (InvalidRequest)
+ * const describe = (e: Trial.KillError): string => (e._tag === "InvalidRequest" ? `not killed: ${e.message}` : e._tag)
+ * const killed = Trial.kill(12).pipe(Effect.mapError(describe))
  */
 export type KillError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
@@ -193,30 +248,164 @@ export const streamCheckpoints = (
 
 // logs, metrics and watching (src/resources/internal/{trialLogs,metrics,watch}.ts)
 export {
-  /** @since 0.1.0 */
+  /**
+   * The metric reports of one trial and group (`training`, `validation` or a custom one) as a constant-memory
+   * stream.
+   *
+   * @since 0.1.0
+   * @category metrics
+   * @example
+   * import { Stream } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const losses = Trial.metrics(12, { group: "training" }).pipe(
+   *   Stream.map((report) => ({ step: report.stepsCompleted, loss: report.metrics["loss"] })),
+   *   Stream.runCollect
+   * )
+   */
   metrics,
-  /** @since 0.1.0 */
+  /**
+   * One metric report of a trial: its step, when it was stored, the values and the group.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Effect, Option, Stream } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const lastValidation = Trial.metrics(12, { group: "validation" }).pipe(
+   *   Stream.runLast,
+   *   Effect.map(Option.match({ onNone: () => ({}), onSome: (report: Trial.TrialMetrics) => report.metrics }))
+   * )
+   */
   TrialMetrics
 } from "./internal/metrics.js"
 export {
-  /** @since 0.1.0 */
+  /**
+   * The values the log filters of a trial can take: agent, container and rank ids, stream types and sources.
+   *
+   * @since 0.1.0
+   * @category logs
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const ranks = Trial.logFields(12).pipe(Effect.map((fields) => fields.rankIds))
+   */
   logFields,
-  /** @since 0.1.0 */
+  /**
+   * A log level, without the `LOG_LEVEL_` prefix.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Stream } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const level: Trial.LogLevel = "WARNING"
+   * const problems = Trial.logs(12, { minLevel: "WARNING" }).pipe(Stream.filter((line) => line.level === level))
+   */
   type LogLevel,
-  /** @since 0.1.0 */
+  /**
+   * A trial's log entries as a stream: all of them, the first `head` or last `tail`, filtered, or followed until
+   * the trial ends (a dropped connection resumes after the last entry delivered).
+   *
+   * @since 0.1.0
+   * @category logs
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const followed = Trial.logs(12, { follow: true, minLevel: "INFO" }).pipe(
+   *   Stream.runForEach((entry) => Effect.log(entry.message))
+   * )
+   */
   logs,
-  /** @since 0.1.0 */
+  /**
+   * Options of `logs`: follow, head or tail, the filters (agents, containers, ranks, stream types, sources,
+   * minimum level, times, text) and the resume window.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Trial } from "effect-determined"
+   *
+   * const options: Trial.LogsOptions = { tail: 100, rankIds: [0], stdtypes: ["stderr"], searchText: "Traceback" }
+   * const lastErrors = Trial.logs(12, options)
+   */
   type LogsOptions,
-  /** @since 0.1.0 */
+  /**
+   * One log entry of a trial: id, time, level, the pre-formatted line and the raw text with where it came from.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Stream } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const text = Trial.logs(12, { head: 50 }).pipe(
+   *   Stream.map((entry: Trial.TrialLog) => `${entry.timestamp?.toISOString() ?? "-"} ${entry.level} ${entry.log ?? entry.message}`),
+   *   Stream.runCollect
+   * )
+   */
   TrialLog,
-  /** @since 0.1.0 */
+  /**
+   * What `logFields` returns: the values the log filters of a trial can take.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const stderrOnly = Trial.logFields(12).pipe(
+   *   Effect.map((fields: Trial.TrialLogFields) => fields.stdtypes.includes("stderr"))
+   * )
+   */
   TrialLogFields
 } from "./internal/trialLogs.js"
 export {
-  /** @since 0.1.0 */
+  /**
+   * What `watch` compares to decide whether a trial changed: its state, batches, restarts, end time, summary
+   * metrics, validations and checkpoints, as one string.
+   *
+   * @since 0.1.0
+   * @category watching
+   * @example
+   * import { Effect } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * // did trial 12 change since this snapshot?
+   * const changed = (before: Trial.Trial) =>
+   *   Trial.reload(before.id).pipe(Effect.map((now) => Trial.fingerprint(now) !== Trial.fingerprint(before)))
+   */
   fingerprint,
-  /** @since 0.1.0 */
+  /**
+   * How often a watch or wait polls: a `Schedule`, or `every` as a shorthand for `Schedule.spaced(every)`.
+   *
+   * @since 0.1.0
+   * @category models
+   * @example
+   * import { Schedule } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const options: Trial.PollOptions = { schedule: Schedule.spaced("2 seconds").pipe(Schedule.upTo("1 hour")) }
+   * const snapshots = Trial.watch(12, options)
+   */
   type PollOptions,
-  /** @since 0.1.0 */
+  /**
+   * The snapshots of a trial that changed, polled every 5 seconds by default; the stream ends after the first
+   * snapshot in a terminal state, or when the schedule ends.
+   *
+   * @since 0.1.0
+   * @category watching
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const logged = Trial.watch(12, { every: "10 seconds" }).pipe(
+   *   Stream.runForEach((trial) => Effect.log(`trial ${trial.id}: ${trial.state}, ${trial.totalBatchesProcessed} batches`))
+   * )
+   */
   watch
 } from "./internal/watch.js"
