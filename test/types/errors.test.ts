@@ -9,7 +9,7 @@ import type { DeterminedError, EarlyStopping, Experiment, Query, RetryPolicy, Tr
 import type * as Advanced from "effect-determined/advanced"
 import type { Pagination } from "effect-determined/advanced"
 import type * as Testing from "effect-determined/testing"
-import type { VirtualTime } from "effect-determined/testing"
+import type { LocalMaster, VirtualTime } from "effect-determined/testing"
 import type * as ConfigError from "effect/ConfigError"
 import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -91,6 +91,8 @@ interface Instantiated {
   }
   readonly EarlyStopping: { readonly killWhenStalled: typeof _killWhenStalled<Given, never> }
   readonly RetryPolicy: { readonly withPolicy: typeof _withPolicy }
+  // without options (with cache options: InvalidConfiguration, below)
+  readonly LocalMaster: { readonly layer: typeof LocalMaster.layer<{}> }
 }
 
 type Modules = typeof Public & typeof Advanced & typeof Testing
@@ -166,6 +168,11 @@ describe("error unions of the public operations", () => {
     expectTypeOf<Equals<Get, Pinned<"RequestError">>>().toEqualTypeOf<false>()
     expectTypeOf<Equals<Get, Pinned<"RequestError | NotFound">>>().toEqualTypeOf<true>()
     expectTypeOf<Unknown<"RequestError | NotFund">>().toEqualTypeOf<"NotFund">()
+  })
+
+  it("LocalMaster.layer fails only when it is given cache options", () => {
+    expectTypeOf<Layer.Layer.Error<ReturnType<typeof LocalMaster.layer<{ readonly cache: { capacity: 10 } }>>>>()
+      .toEqualTypeOf<DeterminedError.InvalidConfiguration>()
   })
 
   it("reads as the named aliases say", () => {

@@ -33,6 +33,10 @@ export const pins = {
     make: "InvalidConfiguration"
   },
   ResourceCache: {
+    make: "InvalidConfiguration",
+    layer: "InvalidConfiguration",
+    fromEnv: "InvalidConfiguration | ConfigError",
+    layerFromEnv: "InvalidConfiguration | ConfigError",
     layerMemory: "never",
     layerDisabled: "never",
     makeMemory: "never"
@@ -332,7 +336,7 @@ export const notOperations = {
     "validation",
     "where"
   ],
-  ResourceCache: ["key"],
+  ResourceCache: ["key", "validate"],
   RetryPolicy: ["backoff", "isRetryable"],
   Script: ["checkpoint", "config", "exit", "log", "make", "report", "sleep", "trainingLike"],
   Template: ["cacheKey"],
