@@ -302,16 +302,11 @@ export const pins = {
  * type; `test/types/errors.test.ts` checks that too).
  */
 export const notOperations = {
-  Checkpoint: ["cacheKey"],
   DeterminedConfig: ["canonicalizeMasterUrl"],
   DeterminedError: ["isHttpError", "isTransient"],
   DeterminedHttp: ["path"],
   EarlyStopping: ["isStalled", "observationOf", "observe", "shouldStop"],
-  Experiment: ["cacheKey"],
   LocalMaster: ["httpClient"],
-  Model: ["cacheKey"],
-  ModelVersion: ["cacheKey"],
-  Project: ["cacheKey"],
   Query: [
     "and",
     "asc",
@@ -339,8 +334,6 @@ export const notOperations = {
   ResourceCache: ["key", "validate"],
   RetryPolicy: ["backoff", "isRetryable"],
   Script: ["checkpoint", "config", "exit", "log", "make", "report", "sleep", "trainingLike"],
-  Template: ["cacheKey"],
-  Trial: ["cacheKey", "fingerprint"],
-  User: ["cacheKey", "passwordProblems"],
-  Workspace: ["cacheKey"]
+  Trial: ["fingerprint"],
+  User: ["passwordProblems"]
 } as const
