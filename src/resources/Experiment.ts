@@ -119,7 +119,14 @@ export type {
    * const options: Experiment.ListCheckpointsOptions = { sortBy: "validation_loss", orderBy: "asc", maxResults: 3 }
    * const best3 = Experiment.listCheckpoints(7, options)
    */
-  ListCheckpointsOptions
+  ListCheckpointsOptions,
+  /**
+   * Options of {@link topCheckpoint}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  TopCheckpointOptions
 } from "./internal/checkpointList.js"
 
 type Experiment = Models.Experiment
@@ -879,6 +886,44 @@ export const streamCheckpoints = (
   options: CheckpointList.ListCheckpointsOptions = {}
 ): Stream.Stream<Checkpoint, CheckpointList.ListError, DeterminedHttp> =>
   CheckpointList.stream(path`/api/v1/experiments/${id}/checkpoints`, notFound(id), options, ["COMPLETED"])
+
+/**
+ * What {@link topCheckpoint} can fail with: any request's errors, `NotFound` (the experiment), and
+ * `InvalidRequest` (options checked before sending, or a metric the master refuses).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type TopCheckpointError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
+
+/**
+ * The experiment's best `COMPLETED` checkpoint, as upstream's `top_checkpoint(sort_by, smaller_is_better)`; none
+ * when it has no completed checkpoint (upstream raises `AssertionError`).
+ *
+ * - Without options: by the searcher metric, in the direction of the searcher's `smaller_is_better` (the master
+ *   sorts; one request of one row). Checkpoints without a validation at their step rank last.
+ * - With `{ sortBy, smallerIsBetter }`: by that validation metric, in that direction (`smallerIsBetter` is
+ *   required: upstream's default, descending, is rarely what a loss wants). Checkpoints without the metric rank
+ *   last (a master sorting ascending puts them first; they are skipped here).
+ *
+ * @since 0.1.0
+ * @category checkpoints
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { Experiment } from "effect-determined"
+ *
+ * const best = Experiment.topCheckpoint(7).pipe(Effect.map(Option.map((c) => c.uuid)))
+ * const mostAccurate = Experiment.topCheckpoint(7, { sortBy: "accuracy", smallerIsBetter: false })
+ */
+export const topCheckpoint: (
+  id: number,
+  options?: CheckpointList.TopCheckpointOptions
+) => Effect.Effect<Option.Option<Checkpoint>, TopCheckpointError, DeterminedHttp> = Effect.fn(
+  "Experiment.topCheckpoint"
+)(function*(id: number, options: CheckpointList.TopCheckpointOptions = {}) {
+  yield* Effect.annotateCurrentSpan("determined.experiment.id", id)
+  return yield* CheckpointList.top(path`/api/v1/experiments/${id}/checkpoints`, notFound(id), options, "experiment")
+})
 
 // ---------------------------------------------------------------------------------------------------------------
 // searcher

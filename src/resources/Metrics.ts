@@ -22,3 +22,16 @@ export {
    */
   TrialMetrics
 } from "./internal/metrics.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category combinators
+   */
+  numeric,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  type NumericMetrics
+} from "./internal/models/metricValues.js"

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type * as Errors from "../DeterminedError.js"
 import { DeterminedHttp, path } from "../services/DeterminedHttp.js"
@@ -104,8 +105,35 @@ export type {
    * const options: Trial.ListCheckpointsOptions = { states: ["COMPLETED"], sortBy: "END_TIME", orderBy: "desc", limit: 1 }
    * const latest = Trial.listCheckpoints(12, options)
    */
-  ListCheckpointsOptions
+  ListCheckpointsOptions,
+  /**
+   * Options of {@link topCheckpoint}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  TopCheckpointOptions
 } from "./internal/checkpointList.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category metrics
+   */
+  summaryMetric,
+  /**
+   * Options of {@link summaryMetric}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type SummaryMetricOptions,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  type SummaryStat
+} from "./internal/models/metricValues.js"
 
 type Trial = Models.Trial
 
@@ -245,6 +273,46 @@ export const streamCheckpoints = (
   options: CheckpointList.ListCheckpointsOptions = {}
 ): Stream.Stream<Checkpoint, CheckpointList.ListError, DeterminedHttp> =>
   CheckpointList.stream(path`/api/v1/trials/${id}/checkpoints`, notFound(id), options, [])
+
+/**
+ * What {@link topCheckpoint} can fail with: any request's errors, `NotFound` (the trial), and `InvalidRequest`
+ * (options checked before sending, or refused by the master).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type TopCheckpointError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
+
+/**
+ * The trial's best `COMPLETED` checkpoint, as upstream's `top_checkpoint(sort_by, smaller_is_better)`; none when
+ * it has no completed checkpoint (upstream raises `ValueError`). One request: the trial's checkpoints, ranked here.
+ *
+ * - Without options: by the searcher metric, in the direction of the experiment's `smaller_is_better` (read from
+ *   the checkpoints' training metadata). Upstream's trial endpoint sorts plain ascending whatever the searcher
+ *   says; this honours it.
+ * - With `{ sortBy, smallerIsBetter }`: by that validation metric, in that direction.
+ *
+ * Checkpoints without the metric rank last; `DELETED` and `PARTIALLY_DELETED` ones are never the top (upstream's
+ * trial variant sends no state filter and could return one).
+ *
+ * @since 0.1.0
+ * @category checkpoints
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * const best = Trial.topCheckpoint(12).pipe(Effect.map(Option.map((c) => c.uuid)))
+ * const lowestLoss = Trial.topCheckpoint(12, { sortBy: "validation_loss", smallerIsBetter: true })
+ */
+export const topCheckpoint: (
+  id: number,
+  options?: CheckpointList.TopCheckpointOptions
+) => Effect.Effect<Option.Option<Checkpoint>, TopCheckpointError, DeterminedHttp> = Effect.fn("Trial.topCheckpoint")(
+  function*(id: number, options: CheckpointList.TopCheckpointOptions = {}) {
+    yield* Effect.annotateCurrentSpan("determined.trial.id", id)
+    return yield* CheckpointList.top(path`/api/v1/trials/${id}/checkpoints`, notFound(id), options, "trial")
+  }
+)
 
 // logs, metrics and watching (src/resources/internal/{trialLogs,metrics,watch}.ts)
 export {

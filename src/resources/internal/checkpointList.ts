@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
 import { DeterminedHttp, type QueryValue } from "../../services/DeterminedHttp.js"
@@ -15,6 +16,7 @@ import {
   isCheckpointSortBy
 } from "./models/checkpoint.js"
 import { CheckpointsResponse } from "./models/fast.js"
+import { metricNumber } from "./models/metricValues.js"
 import * as Wire from "./wire.js"
 
 /**
@@ -135,3 +137,105 @@ export const stream = (
       (q) => Pagination.stream(page(path, notFound, q), { maxItems: options.maxResults ?? options.limit })
     )
   )
+
+// ---------------------------------------------------------------------------------------------------------------
+// the top checkpoint
+
+/**
+ * Options of `Experiment.topCheckpoint` and `Trial.topCheckpoint`, as upstream's `top_checkpoint(sort_by,
+ * smaller_is_better)`: nothing (the searcher's metric, in the searcher's direction), or a validation metric name
+ * with its direction (required with it: upstream's default, descending, is rarely what a loss wants).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TopCheckpointOptions =
+  | { readonly sortBy?: undefined; readonly smallerIsBetter?: undefined }
+  | { readonly sortBy: string; readonly smallerIsBetter: boolean }
+
+type Value = (c: Checkpoint) => number | undefined
+
+const searcherValue: Value = (c) => {
+  const v = c.training?.searcherMetric
+  return v === null || v === undefined || Number.isNaN(v) ? undefined : v
+}
+
+const metricValue = (name: string): Value => (c) => {
+  const v = metricNumber(c.training?.validationMetrics?.avgMetrics?.[name])
+  return v === undefined || Number.isNaN(v) ? undefined : v
+}
+
+/**
+ * The best of `checkpoints` by `value`; those without a value rank last (so there is a top checkpoint whenever
+ * there is a checkpoint, as upstream); ties keep the order given.
+ */
+const best = (
+  checkpoints: ReadonlyArray<Checkpoint>,
+  value: Value,
+  smallerIsBetter: boolean
+): Option.Option<Checkpoint> => {
+  let top: Checkpoint | undefined = undefined
+  let topValue: number | undefined = undefined
+  for (const c of checkpoints) {
+    const v = value(c)
+    if (top === undefined) {
+      top = c
+      topValue = v
+    } else if (v !== undefined && (topValue === undefined || (smallerIsBetter ? v < topValue : v > topValue))) {
+      top = c
+      topValue = v
+    }
+  }
+  return Option.fromNullable(top)
+}
+
+const checkTop = (path: string, options: TopCheckpointOptions): Effect.Effect<void, Errors.InvalidRequest> => {
+  if (options.sortBy === undefined) return Effect.void
+  if (typeof options.sortBy !== "string" || options.sortBy === "") {
+    return Effect.fail(invalid(path, "sortBy must be the name of a validation metric"))
+  }
+  if (typeof options.smallerIsBetter !== "boolean") {
+    return Effect.fail(invalid(path, "smallerIsBetter (true or false) must be given with sortBy"))
+  }
+  return Effect.void
+}
+
+const smallerIsBetterOf = (checkpoints: ReadonlyArray<Checkpoint>): boolean => {
+  const searcher = checkpoints[0]?.training?.experimentConfig?.searcher
+  const flag = searcher !== null && typeof searcher === "object" && !Array.isArray(searcher)
+    ? (searcher as Wire.JsonObject).smaller_is_better
+    : undefined
+  // the experiment config's default
+  return flag !== false
+}
+
+/**
+ * The best COMPLETED checkpoint of an experiment or a trial.
+ *
+ * Where the master's order is right, it decides, in one request of one row: an experiment's checkpoints by the
+ * searcher metric (best first by the searcher's `smaller_is_better`, those without one last), or by a metric,
+ * descending (those without it last). Elsewhere the checkpoints are read (one request: the master sends an
+ * experiment's or a trial's checkpoints in one page) and ranked here: ascending by a metric, the master puts those
+ * without it first; and the trial endpoint sorts the searcher metric plain ascending whatever the searcher says,
+ * so its direction is read from the checkpoints' own training metadata.
+ * @internal
+ */
+export const top = (
+  path: string,
+  notFound: { readonly resource: string; readonly id: string | number },
+  options: TopCheckpointOptions,
+  endpoint: "experiment" | "trial"
+): Effect.Effect<Option.Option<Checkpoint>, ListError, DeterminedHttp> =>
+  Effect.gen(function*() {
+    yield* checkTop(path, options)
+    if (endpoint === "experiment" && options.smallerIsBetter !== true) {
+      const one: ListCheckpointsOptions = options.sortBy === undefined
+        ? { maxResults: 1 }
+        : { sortBy: { metric: options.sortBy }, orderBy: "desc", maxResults: 1 }
+      return Option.fromNullable((yield* list(path, notFound, one, ["COMPLETED"]))[0])
+    }
+    const all = yield* list(path, notFound, {}, ["COMPLETED"])
+    return options.sortBy === undefined
+      ? best(all, searcherValue, smallerIsBetterOf(all))
+      : best(all, metricValue(options.sortBy), options.smallerIsBetter)
+  })
