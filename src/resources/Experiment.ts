@@ -121,10 +121,16 @@ export type {
    */
   ListCheckpointsOptions,
   /**
-   * Options of {@link topCheckpoint}.
+   * Options of {@link topCheckpoint}: nothing (the searcher metric, in the searcher's direction), or a validation
+   * metric with its direction.
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Experiment } from "effect-determined"
+   *
+   * const options: Experiment.TopCheckpointOptions = { sortBy: "accuracy", smallerIsBetter: false }
+   * const mostAccurate = Experiment.topCheckpoint(7, options)
    */
   TopCheckpointOptions
 } from "./internal/checkpointList.js"

@@ -25,13 +25,30 @@ export {
 
 export {
   /**
+   * Split a metrics map (a report's `metrics`, a validation's `avgMetrics`) into its numbers, typed as `number`
+   * (NaN and ±Infinity, which the master sends as strings, included), and every other value as reported.
+   *
    * @since 0.1.0
    * @category combinators
+   * @example
+   * import { Effect, Stream } from "effect"
+   * import { Metrics, Trial } from "effect-determined"
+   *
+   * const losses = Trial.metrics(12, { group: "validation" }).pipe(
+   *   Stream.map((report) => Metrics.numeric(report.metrics).numbers["validation_loss"]),
+   *   Stream.runCollect
+   * )
    */
   numeric,
   /**
+   * A metrics map split by type: `numbers` and `others`; every key is in exactly one of them.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import type { Metrics } from "effect-determined"
+   *
+   * const split: Metrics.NumericMetrics = { numbers: { loss: 0.25 }, others: { phase: "warmup" } }
    */
   type NumericMetrics
 } from "./internal/models/metricValues.js"

@@ -107,30 +107,58 @@ export type {
    */
   ListCheckpointsOptions,
   /**
-   * Options of {@link topCheckpoint}.
+   * Options of {@link topCheckpoint}: nothing (the searcher metric, in the searcher's direction), or a validation
+   * metric with its direction.
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Trial } from "effect-determined"
+   *
+   * const options: Trial.TopCheckpointOptions = { sortBy: "validation_loss", smallerIsBetter: true }
+   * const best = Trial.topCheckpoint(12, options)
    */
   TopCheckpointOptions
 } from "./internal/checkpointList.js"
 
 export {
   /**
+   * One statistic of one metric of a trial's `summaryMetrics`, as a number: none when the metric is absent or not
+   * numeric in that group, or the statistic is `null`. Groups by their SDK names (`training`, `validation`, or a
+   * custom group); default group `validation`, default statistic `last`.
+   *
    * @since 0.1.0
    * @category metrics
+   * @example
+   * import { Effect, Option } from "effect"
+   * import { Trial } from "effect-determined"
+   *
+   * const bestLoss = Trial.get(12).pipe(
+   *   Effect.map((trial) => Trial.summaryMetric(trial, "validation_loss", { group: "validation", stat: "min" })),
+   *   Effect.map(Option.getOrElse(() => Number.POSITIVE_INFINITY))
+   * )
    */
   summaryMetric,
   /**
-   * Options of {@link summaryMetric}.
+   * Options of {@link summaryMetric}: the metric group and the statistic.
    *
    * @since 0.1.0
    * @category models
+   * @example
+   * import type { Trial } from "effect-determined"
+   *
+   * const lowestTrainingLoss: Trial.SummaryMetricOptions = { group: "training", stat: "min" }
    */
   type SummaryMetricOptions,
   /**
+   * A statistic of a summary entry: `last`, `min`, `max`, `mean`, `sum`, `count`.
+   *
    * @since 0.1.0
    * @category models
+   * @example
+   * import type { Trial } from "effect-determined"
+   *
+   * const stat: Trial.SummaryStat = "mean"
    */
   type SummaryStat
 } from "./internal/models/metricValues.js"
