@@ -95,6 +95,7 @@ export const pins = {
     streamTrials: "RequestError | NotFound | InvalidRequest",
     listCheckpoints: "RequestError | NotFound | InvalidRequest",
     streamCheckpoints: "RequestError | NotFound | InvalidRequest",
+    topCheckpoint: "RequestError | NotFound | InvalidRequest",
     validationHistory: "RequestError | NotFound",
     bestSearcherValidationMetric: "RequestError | NotFound",
     awaitFirstTrial: "RequestError | NotFound | ExperimentEnded | WaitTimeout",
@@ -113,6 +114,7 @@ export const pins = {
     experiment: "RequestError | NotFound",
     listCheckpoints: "RequestError | NotFound | InvalidRequest",
     streamCheckpoints: "RequestError | NotFound | InvalidRequest",
+    topCheckpoint: "RequestError | NotFound | InvalidRequest",
     metrics: "RequestError | NotFound | InvalidRequest | Conflict",
     logFields: "RequestError | NotFound",
     logs: "RequestError | NotFound | InvalidRequest | Conflict",
@@ -307,6 +309,7 @@ export const notOperations = {
   DeterminedHttp: ["path"],
   EarlyStopping: ["isStalled", "observationOf", "observe", "shouldStop"],
   LocalMaster: ["httpClient"],
+  Metrics: ["numeric"],
   Query: [
     "and",
     "asc",
@@ -334,6 +337,6 @@ export const notOperations = {
   ResourceCache: ["key", "validate"],
   RetryPolicy: ["backoff", "isRetryable"],
   Script: ["checkpoint", "config", "exit", "log", "make", "report", "sleep", "trainingLike"],
-  Trial: ["fingerprint"],
+  Trial: ["fingerprint", "summaryMetric"],
   User: ["passwordProblems"]
 } as const
