@@ -9,10 +9,11 @@
  * Not part of `npm run bench`'s table; docs/BENCHMARKS.md quotes it to explain the ratios.
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Effect, Layer, ManagedRuntime, ParseResult, Schema, Stream } from "effect"
+import { Duration, Effect, Layer, ManagedRuntime, ParseResult, Schema, Stream } from "effect"
 import { Determined, Experiment, Metrics, ResourceCache, RetryPolicy, Trial } from "effect-determined"
 import { DeterminedHttp } from "effect-determined/advanced"
 import { LocalMaster } from "effect-determined/testing"
+import { deadline } from "../src/internal/deadline.js"
 import * as Http from "../src/internal/http.js"
 import * as Kinds from "../src/resources/internal/kinds.js"
 import * as ExperimentModels from "../src/resources/internal/models/experiment.js"
@@ -82,8 +83,37 @@ const main = async () => {
     console.error(`${what}: ${micros.toFixed(2)} µs`)
   }
 
-  // single gets
+  // the per-attempt timeout (src/internal/deadline.ts) around an effect that waits one event-loop turn
   const n = 2_000
+  const turn = Effect.async<number>((resume) => {
+    setImmediate(() => resume(Effect.succeed(1)))
+  })
+  const thirty = Duration.seconds(30)
+  const late = () => new Error("late")
+  add(
+    "an async step alone",
+    await measure(n, () => Effect.runPromise(Effect.forEach(Array.from({ length: n }), () => turn, { discard: true })))
+  )
+  add(
+    "the same in Effect.timeoutFail",
+    await measure(n, () =>
+      Effect.runPromise(
+        Effect.forEach(
+          Array.from({ length: n }),
+          () => Effect.timeoutFail(turn, { duration: thirty, onTimeout: late }),
+          { discard: true }
+        )
+      ))
+  )
+  add(
+    "the same in deadline (the attempt's timeout)",
+    await measure(n, () =>
+      Effect.runPromise(
+        Effect.forEach(Array.from({ length: n }), () => deadline(turn, thirty, late), { discard: true })
+      ))
+  )
+
+  // single gets
   await noCache.runPromise(Experiment.get(experimentId))
   const experimentText = recorded.get(`GET /api/v1/experiments/${experimentId}`)!
   add(

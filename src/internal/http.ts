@@ -20,6 +20,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
+import { deadline } from "./deadline.js"
 import { fastPathOf, reject } from "./fastDecode.js"
 import { nodeBodyOf, readNodeBody } from "./nodeBody.js"
 
@@ -548,9 +549,8 @@ export const attempt: {
         )
       )
     }),
-    Effect.timeoutFail({
-      duration: target.timeout,
-      onTimeout: () =>
+    (effect) =>
+      deadline(effect, target.timeout, () =>
         timeoutError(
           spec,
           target.timeout,
@@ -558,8 +558,7 @@ export const attempt: {
           read === undefined
             ? `no response within ${Duration.format(target.timeout)}`
             : `no complete response within ${Duration.format(target.timeout)}`
-        )
-    })
+        ))
   )
 
 /**
