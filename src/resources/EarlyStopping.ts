@@ -23,6 +23,11 @@ import * as TrialModule from "./Trial.js"
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { EarlyStopping } from "effect-determined"
+ *
+ * const options: EarlyStopping.Options = { metric: "validation_loss", smallerIsBetter: true, patience: 3, minDelta: 0.001 }
+ * const stop = EarlyStopping.shouldStop([0.9, 0.5, 0.5005, 0.501, 0.52], options) // true
  */
 export interface Options {
   /** The validation metric, e.g. `validation_loss`. */
@@ -73,6 +78,12 @@ export const shouldStop = (history: ReadonlyArray<number>, options: Options): bo
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { EarlyStopping } from "effect-determined"
+ *
+ * // best 0.31 at the 4th validation, 9 validations now: 5 without improvement
+ * const progress: EarlyStopping.Progress = { best: 0.31, countAtBest: 4, count: 9 }
+ * const stalled = EarlyStopping.isStalled(progress, { metric: "validation_loss", smallerIsBetter: true, patience: 5 }) // true
  */
 export interface Progress {
   readonly best: number
@@ -86,6 +97,16 @@ export interface Progress {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Option } from "effect"
+ * import { EarlyStopping } from "effect-determined"
+ *
+ * const observation: EarlyStopping.Observation = { best: 0.42, count: 3 }
+ * const progress = EarlyStopping.observe(Option.none(), observation, {
+ *   metric: "validation_loss",
+ *   smallerIsBetter: true,
+ *   patience: 5
+ * })
  */
 export interface Observation {
   readonly best: number
@@ -98,6 +119,17 @@ export interface Observation {
  *
  * @since 0.1.0
  * @category decisions
+ * @example
+ * import { Option } from "effect"
+ * import { EarlyStopping } from "effect-determined"
+ *
+ * const options = { metric: "validation_loss", smallerIsBetter: true, patience: 2 }
+ * // three polls: an improvement, then two validations without one
+ * const progress = [{ best: 0.5, count: 1 }, { best: 0.4, count: 2 }, { best: 0.4, count: 4 }].reduce(
+ *   (p: Option.Option<EarlyStopping.Progress>, o) => Option.some(EarlyStopping.observe(p, o, options)),
+ *   Option.none()
+ * )
+ * const stalled = Option.exists(progress, (p) => EarlyStopping.isStalled(p, options)) // true
  */
 export const observe = (
   progress: Option.Option<Progress>,
@@ -118,6 +150,11 @@ export const observe = (
  *
  * @since 0.1.0
  * @category decisions
+ * @example
+ * import { EarlyStopping } from "effect-determined"
+ *
+ * const options = { metric: "accuracy", smallerIsBetter: false, patience: 4 }
+ * const stalled = EarlyStopping.isStalled({ best: 0.93, countAtBest: 6, count: 8 }, options) // false: 2 < 4
  */
 export const isStalled = (progress: Progress, options: Options): boolean =>
   progress.count - progress.countAtBest >= Math.max(1, options.patience)
@@ -128,6 +165,14 @@ export const isStalled = (progress: Progress, options: Options): boolean =>
  *
  * @since 0.1.0
  * @category decisions
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { EarlyStopping, Trial } from "effect-determined"
+ *
+ * const options = { metric: "validation_loss", smallerIsBetter: true, patience: 5 }
+ * const best = Trial.get(12).pipe(
+ *   Effect.map((trial) => Option.map(EarlyStopping.observationOf(trial, options), (o) => `${o.best} after ${o.count} validations`))
+ * )
  */
 export const observationOf = (trial: Trial, options: Options): Option.Option<Observation> => {
   const validation = trial.summaryMetrics?.validation_metrics

@@ -18,6 +18,13 @@ import * as Wire from "./internal/wire.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Master } from "effect-determined"
+ *
+ * const banner = Master.info().pipe(
+ *   Effect.map((info) => (info.clusterMessage satisfies Master.ClusterMessage | null)?.message ?? "")
+ * )
  */
 export class ClusterMessage extends Schema.Class<ClusterMessage>("effect-determined/Master/ClusterMessage")({
   message: Schema.optionalWith(Schema.String, { default: () => "" }),
@@ -31,6 +38,12 @@ export class ClusterMessage extends Schema.Class<ClusterMessage>("effect-determi
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Master } from "effect-determined"
+ *
+ * const describe = (info: Master.MasterInfo): string => `${info.clusterName} runs Determined ${info.version}`
+ * const line = Master.info().pipe(Effect.map(describe))
  */
 export class MasterInfo extends Schema.Class<MasterInfo>("effect-determined/MasterInfo")({
   /** Version of the master, e.g. `0.38.1`. */
@@ -79,6 +92,13 @@ export const info = Effect.fn("Master.info")(function*() {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Master } from "effect-determined"
+ *
+ * const domains = Master.listOauthClients().pipe(
+ *   Effect.map((clients: ReadonlyArray<Master.OauthClient>) => clients.map((c) => `${c.name}: ${c.domain}`))
+ * )
  */
 export class OauthClient extends Schema.Class<OauthClient>("effect-determined/Master/OauthClient")({
   id: Schema.Union(Schema.String, Schema.Number).pipe(

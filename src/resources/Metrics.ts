@@ -9,16 +9,41 @@ export {
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Metrics } from "effect-determined"
+   *
+   * const group: Metrics.Group = "inference"
+   * const reports = Metrics.stream([12, 13], { group })
    */
   type Group,
   /**
    * @since 0.1.0
    * @category streams
+   * @example
+   * import { Stream } from "effect"
+   * import { Metrics } from "effect-determined"
+   *
+   * // the lowest training loss each trial reported
+   * const lowest = Metrics.stream([12, 13, 14], { group: "training" }).pipe(
+   *   Stream.runFold(new Map<number, number>(), (best, report) => {
+   *     const loss = report.metrics["loss"]
+   *     if (typeof loss === "number" && loss < (best.get(report.trialId) ?? Infinity)) best.set(report.trialId, loss)
+   *     return best
+   *   })
+   * )
    */
   stream,
   /**
    * @since 0.1.0
    * @category models
+   * @example
+   * import { Stream } from "effect"
+   * import { Metrics } from "effect-determined"
+   *
+   * const steps = Metrics.stream([12], { group: "validation" }).pipe(
+   *   Stream.map((report: Metrics.TrialMetrics) => report.stepsCompleted),
+   *   Stream.runCollect
+   * )
    */
   TrialMetrics
 } from "./internal/metrics.js"

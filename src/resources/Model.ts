@@ -25,12 +25,29 @@ import * as ModelVersion from "./ModelVersion.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { Model } from "effect-determined"
+ *
+ * // the class is also the schema of the master's JSON
+ * const decoded = Schema.decodeUnknown(Model.Model)({
+ *   id: 1,
+ *   name: "mnist",
+ *   creationTime: "2026-12-01T10:00:00Z",
+ *   lastUpdatedTime: "2026-12-02T10:00:00Z"
+ * }).pipe(Effect.map((model) => `${model.name}, ${model.numVersions} versions`))
  */
 export const Model = Models.Model
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Model } from "effect-determined"
+ *
+ * const describe = (model: Model.Model): string => `${model.name} (${model.labels.join(", ")}): ${model.numVersions} versions`
+ * const line = Model.get("mnist").pipe(Effect.map(describe))
  */
 export type Model = Models.Model
 
@@ -39,6 +56,12 @@ export type Model = Models.Model
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const byName: Model.ModelRef = "mnist"
+ * const byId: Model.ModelRef = 1
+ * const both = [Model.get(byName), Model.get(byId)]
  */
 export type ModelRef = Models.ModelRef
 
@@ -47,6 +70,11 @@ export type ModelRef = Models.ModelRef
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const sortBy: Model.SortBy = "LAST_UPDATED_TIME"
+ * const recentlyUpdated = Model.list({ sortBy, orderBy: "desc", limit: 10 })
  */
 export type SortBy = "NAME" | "DESCRIPTION" | "CREATION_TIME" | "LAST_UPDATED_TIME" | "NUM_VERSIONS" | "WORKSPACE"
 
@@ -59,6 +87,12 @@ const fetch = resource.fetch
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Model } from "effect-determined"
+ *
+ * const describe = (e: Model.GetError): string => (e._tag === "NotFound" ? `no model ${e.id}` : e.message)
+ * const versions = Model.get("mnist").pipe(Effect.map((model) => model.numVersions), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -67,6 +101,14 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Model } from "effect-determined"
+ *
+ * const names = Model.list({ labels: ["production"] }).pipe(
+ *   Effect.map((models) => models.map((model) => model.name)),
+ *   Effect.tapError((e: Model.ListError) => Effect.logError(`${e._tag}: ${e.message}`))
+ * )
  */
 export type ListError = Errors.RequestError | Errors.InvalidRequest
 
@@ -101,6 +143,11 @@ export const reload: (model: ModelRef) => Effect.Effect<Model, GetError, Resourc
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const options: Model.ListOptions = { workspaceNames: ["research"], archived: false, sortBy: "NAME", orderBy: "asc" }
+ * const models = Model.list(options)
  */
 export interface ListOptions extends Resource.LimitOptions {
   /** Substring of the name. */
@@ -181,6 +228,16 @@ export const stream = (
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const options: Model.CreateOptions = {
+ *   description: "digit classifier",
+ *   labels: ["vision"],
+ *   metadata: { framework: "pytorch" },
+ *   workspace: "research"
+ * }
+ * const registered = Model.create("mnist", options)
  */
 export interface CreateOptions {
   readonly description?: string | undefined
@@ -227,6 +284,11 @@ export const create = Effect.fn("Model.create")(function*(name: string, options:
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Model } from "effect-determined"
+ *
+ * const fields: Model.Patch = { description: "digit classifier, v2 data", labels: ["vision", "production"] }
+ * const patched = Model.patch("mnist", fields)
  */
 export interface Patch {
   readonly name?: string | undefined
@@ -472,6 +534,11 @@ export {
    *
    * @since 0.1.0
    * @category operations
+   * @example
+   * import { Effect } from "effect"
+   * import { Model } from "effect-determined"
+   *
+   * const removed = Model.delete("mnist-scratch").pipe(Effect.catchTag("NotFound", () => Effect.void))
    */
   del as delete
 }

@@ -25,12 +25,26 @@ import * as Wire from "./internal/wire.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ModelVersion } from "effect-determined"
+ *
+ * // versions are instances of the class: its getters name the model
+ * const modelOf = ModelVersion.get("mnist", 3).pipe(
+ *   Effect.map((version) => version instanceof ModelVersion.ModelVersion && version.modelName === "mnist")
+ * )
  */
 export const ModelVersion = Models.ModelVersion
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const describe = (v: ModelVersion.ModelVersion): string => `${v.modelName} v${v.version}: checkpoint ${v.checkpoint?.uuid ?? "-"}`
+ * const line = ModelVersion.latest("mnist").pipe(Effect.map(Option.map(describe)))
  */
 export type ModelVersion = Models.ModelVersion
 
@@ -39,6 +53,11 @@ export type ModelVersion = Models.ModelVersion
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const model: ModelVersion.ModelRef = "mnist"
+ * const third = ModelVersion.get(model, 3)
  */
 export type ModelRef = Models.ModelRef
 
@@ -47,6 +66,11 @@ export type ModelRef = Models.ModelRef
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const sortBy: ModelVersion.SortBy = "CREATION_TIME"
+ * const oldestFirst = ModelVersion.list("mnist", { sortBy, orderBy: "asc" })
  */
 export type SortBy = "VERSION" | "CREATION_TIME"
 
@@ -57,6 +81,12 @@ const resource = Descriptors.modelVersion
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const describe = (e: ModelVersion.GetError): string => (e._tag === "NotFound" ? `no version ${e.id}` : e.message)
+ * const uuid = ModelVersion.get("mnist", 3).pipe(Effect.map((v) => v.checkpoint?.uuid), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -100,6 +130,11 @@ export const reload = (
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const options: ModelVersion.ListOptions = { sortBy: "VERSION", orderBy: "asc" }
+ * const inOrder = ModelVersion.list("mnist", options)
  */
 export interface ListOptions {
   /** Default `VERSION`. */
@@ -186,6 +221,16 @@ export const latest = Effect.fn("ModelVersion.latest")(function*(model: ModelRef
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const options: ModelVersion.RegisterOptions = {
+ *   name: "december",
+ *   comment: "retrained on the December data",
+ *   labels: ["candidate"],
+ *   metadata: { accuracy: 0.991 }
+ * }
+ * const registered = ModelVersion.register("mnist", "2db6eed3-c86e-4720-876d-eae2af9a1aca", options)
  */
 export interface RegisterOptions {
   readonly name?: string | undefined
@@ -239,6 +284,11 @@ export const register = Effect.fn("ModelVersion.register")(
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const fields: ModelVersion.Patch = { labels: ["production"], comment: "promoted on 2026-12-03" }
+ * const promoted = ModelVersion.patch("mnist", 3, fields)
  */
 export interface Patch {
   readonly name?: string | undefined
@@ -405,6 +455,11 @@ export {
    *
    * @since 0.1.0
    * @category operations
+   * @example
+   * import { Effect } from "effect"
+   * import { ModelVersion } from "effect-determined"
+   *
+   * const removed = ModelVersion.delete("mnist", 2).pipe(Effect.catchTag("NotFound", () => Effect.void))
    */
   del as delete
 }
@@ -414,6 +469,11 @@ export {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const options: ModelVersion.MetricsOptions = { group: "inference", sourceType: "INFERENCE" }
+ * const reports = ModelVersion.metrics("mnist", 3, options)
  */
 export type MetricsOptions = MetricsInternal.SourceMetricsOptions
 

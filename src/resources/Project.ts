@@ -26,12 +26,27 @@ import * as Workspace from "./Workspace.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { Project } from "effect-determined"
+ *
+ * // the class is also the schema of the master's JSON
+ * const decoded = Schema.decodeUnknown(Project.Project)({ id: 3, name: "vision", workspaceId: 2 }).pipe(
+ *   Effect.map((project) => `${project.name} in workspace ${project.workspaceId}`)
+ * )
  */
 export const Project = Projects.Project
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Project } from "effect-determined"
+ *
+ * const describe = (project: Project.Project): string =>
+ *   `${project.key} ${project.name}: ${project.numActiveExperiments} of ${project.numExperiments} experiments active`
+ * const line = Project.get(3).pipe(Effect.map(describe))
  */
 export type Project = Projects.Project
 
@@ -40,12 +55,22 @@ export type Project = Projects.Project
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Project } from "effect-determined"
+ *
+ * const readme = new Project.Note({ name: "README", contents: "# Vision\nImage models of the research team." })
+ * const saved = Project.setNotes(3, [readme])
  */
 export const Note = Projects.Note
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Project } from "effect-determined"
+ *
+ * const titles = Project.get(3).pipe(Effect.map((project) => project.notes.map((note: Project.Note) => note.name)))
  */
 export type Note = Projects.Note
 
@@ -54,6 +79,13 @@ export type Note = Projects.Note
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Project } from "effect-determined"
+ *
+ * const deleting = Project.reload(3).pipe(
+ *   Effect.map((project) => (project.state satisfies Project.ProjectState) === "DELETING")
+ * )
  */
 export type ProjectState = Wire.Open<"UNSPECIFIED" | "DELETING" | "DELETE_FAILED" | "DELETED">
 
@@ -77,6 +109,12 @@ const fetch = resource.fetch
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Project } from "effect-determined"
+ *
+ * const describe = (e: Project.GetError): string => (e._tag === "NotFound" ? `no project ${e.id}` : e.message)
+ * const name = Project.get(3).pipe(Effect.map((project) => project.name), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -131,6 +169,12 @@ export const getByKey = Effect.fn("Project.getByKey")(function*(key: string) {
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Project } from "effect-determined"
+ *
+ * const byName: Project.WorkspaceRef = "research"
+ * const byId: Project.WorkspaceRef = 2
+ * const same = [Project.getByName(byName, "vision"), Project.getByName(byId, "vision")]
  */
 export type WorkspaceRef = string | number
 
@@ -159,6 +203,11 @@ export const getByName = Effect.fn("Project.getByName")(function*(workspace: Wor
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Project } from "effect-determined"
+ *
+ * const options: Project.ListOptions = { archived: false, users: ["alice"], sortBy: "LAST_EXPERIMENT_START_TIME", orderBy: "desc" }
+ * const recent = Project.list("research", options)
  */
 export type ListOptions = Projects.ListProjectsOptions
 
@@ -217,6 +266,11 @@ export const create = Effect.fn("Project.create")(
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Project } from "effect-determined"
+ *
+ * const fields: Project.Patch = { key: "VIS", description: "image models" }
+ * const patched = Project.patch(3, fields)
  */
 export interface Patch {
   readonly name?: string | undefined
@@ -359,6 +413,13 @@ export {
    *
    * @since 0.1.0
    * @category operations
+   * @example
+   * import { Effect } from "effect"
+   * import { Project } from "effect-determined"
+   *
+   * const removed = Project.delete(3).pipe(
+   *   Effect.tap((completed) => (completed ? Effect.void : Effect.log("project 3 is still being deleted")))
+   * )
    */
   del as delete
 }

@@ -25,6 +25,12 @@ import * as Workspace from "./Workspace.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourcePool } from "effect-determined"
+ *
+ * const isCloud = (type: ResourcePool.PoolType): boolean => type === "AWS" || type === "GCP"
+ * const cloudPools = ResourcePool.list().pipe(Effect.map((pools) => pools.filter((p) => isCloud(p.type)).map((p) => p.name)))
  */
 export type PoolType = Wire.Open<"UNSPECIFIED" | "AWS" | "GCP" | "STATIC" | "K8S">
 
@@ -33,6 +39,14 @@ export type PoolType = Wire.Open<"UNSPECIFIED" | "AWS" | "GCP" | "STATIC" | "K8S
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourcePool } from "effect-determined"
+ *
+ * const gpu: ReadonlyArray<ResourcePool.SlotType> = ["CUDA", "ROCM"]
+ * const gpuSlots = ResourcePool.list().pipe(
+ *   Effect.map((pools) => pools.filter((p) => gpu.includes(p.slotType)).reduce((n, p) => n + p.slotsAvailable, 0))
+ * )
  */
 export type SlotType = Wire.Open<"UNSPECIFIED" | "CPU" | "CUDA" | "ROCM">
 
@@ -41,6 +55,13 @@ export type SlotType = Wire.Open<"UNSPECIFIED" | "CPU" | "CUDA" | "ROCM">
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourcePool } from "effect-determined"
+ *
+ * const schedulers = ResourcePool.list().pipe(
+ *   Effect.map((pools) => new Map(pools.map((p): [string, ResourcePool.SchedulerType] => [p.name, p.schedulerType])))
+ * )
  */
 export type SchedulerType = Wire.Open<
   "UNSPECIFIED" | "PRIORITY" | "FAIR_SHARE" | "ROUND_ROBIN" | "KUBERNETES" | "SLURM" | "PBS"
@@ -51,6 +72,13 @@ export type SchedulerType = Wire.Open<
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourcePool } from "effect-determined"
+ *
+ * const packing = ResourcePool.list().pipe(
+ *   Effect.map((pools) => pools.filter((p) => (p.schedulerFittingPolicy satisfies ResourcePool.FittingPolicy) === "BEST"))
+ * )
  */
 export type FittingPolicy = Wire.Open<"UNSPECIFIED" | "BEST" | "WORST" | "KUBERNETES" | "SLURM" | "PBS">
 
@@ -64,6 +92,14 @@ const bool = Schema.optionalWith(Schema.Boolean, { default: () => false })
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { ResourcePool } from "effect-determined"
+ *
+ * const usage = ResourcePool.list().pipe(
+ *   Effect.map((pools: ReadonlyArray<ResourcePool.ResourcePool>) =>
+ *     pools.map((p) => `${p.name}: ${p.slotsUsed}/${p.slotsAvailable} slots, ${p.numAgents} agents`))
+ * )
  */
 export class ResourcePool extends Schema.Class<ResourcePool>("effect-determined/ResourcePool")({
   name: Schema.String,
@@ -138,6 +174,11 @@ const PoolsResponse = Schema.Struct({
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ResourcePool } from "effect-determined"
+ *
+ * const options: ResourcePool.ListOptions = { unbound: true }
+ * const shared = ResourcePool.list(options)
  */
 export interface ListOptions {
   /** Only pools bound to no workspace. */
@@ -232,6 +273,12 @@ export const listWorkspaces = Effect.fn("ResourcePool.listWorkspaces")(function*
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { ResourcePool } from "effect-determined"
+ *
+ * // by name and by id, mixed
+ * const workspaces: ResourcePool.Workspaces = ["research", 7]
+ * const bound = ResourcePool.bind("gpu", workspaces)
  */
 export type Workspaces = ReadonlyArray<string | number>
 

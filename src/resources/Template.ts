@@ -25,6 +25,13 @@ import * as Wire from "./internal/wire.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Template } from "effect-determined"
+ *
+ * const resources = Template.get("gpu-defaults").pipe(
+ *   Effect.map((template: Template.Template) => template.config?.["resources"] ?? null)
+ * )
  */
 export class Template extends Schema.Class<Template>("effect-determined/Template")({
   name: Schema.String,
@@ -59,6 +66,12 @@ const resource = Resource.make({
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Template } from "effect-determined"
+ *
+ * const describe = (e: Template.GetError): string => (e._tag === "NotFound" ? `no template ${e.id}` : e.message)
+ * const config = Template.get("gpu-defaults").pipe(Effect.map((template) => template.config), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -67,6 +80,14 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Template } from "effect-determined"
+ *
+ * const names = Template.list().pipe(
+ *   Effect.map((templates) => templates.map((t) => t.name)),
+ *   Effect.tapError((e: Template.ListError) => Effect.logError(`${e._tag}: ${e.message}`))
+ * )
  */
 export type ListError = Errors.RequestError | Errors.InvalidRequest
 
@@ -100,6 +121,11 @@ export const reload: (name: string) => Effect.Effect<Template, GetError, Resourc
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Template } from "effect-determined"
+ *
+ * const options: Template.ListOptions = { name: "gpu", workspaceIds: [1], orderBy: "asc" }
+ * const gpuTemplates = Template.list(options)
  */
 export interface ListOptions extends Resource.LimitOptions {
   /** Case-insensitive substring of the name. */

@@ -26,12 +26,26 @@ import * as Wire from "./internal/wire.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect, Schema } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * // the class is also the schema of the master's JSON
+ * const decoded = Schema.decodeUnknown(User.User)({ id: 3, username: "carol" }).pipe(
+ *   Effect.map((user) => `${user.username} (active: ${user.active})`)
+ * )
  */
 export const User = Users.User
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * const label = (user: User.User): string => (user.displayName === "" ? user.username : user.displayName)
+ * const me = User.whoami().pipe(Effect.map(label))
  */
 export type User = Users.User
 
@@ -40,12 +54,25 @@ export type User = Users.User
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * const uid = User.get(2).pipe(Effect.map((user) => user.agentUserGroup?.agentUid ?? null))
+ * const group = new User.AgentUserGroup({ agentUid: 1001, agentGid: 1001, agentUser: "alice", agentGroup: "ml" })
  */
 export const AgentUserGroup = Users.AgentUserGroup
 
 /**
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * const describe = (group: User.AgentUserGroup | null): string =>
+ *   group === null ? "runs as the agent's default user" : `runs as ${group.agentUser ?? group.agentUid}`
+ * const runsAs = User.get(2).pipe(Effect.map((user) => describe(user.agentUserGroup)))
  */
 export type AgentUserGroup = Users.AgentUserGroup
 
@@ -54,6 +81,11 @@ export type AgentUserGroup = Users.AgentUserGroup
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { User } from "effect-determined"
+ *
+ * const sortBy: User.SortBy = "LAST_AUTH_TIME"
+ * const recentlySeen = User.list({ sortBy, orderBy: "desc", limit: 20 })
  */
 export type SortBy =
   | "DISPLAY_NAME"
@@ -87,6 +119,12 @@ const store = resource.store
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * const describe = (e: User.GetError): string => (e._tag === "NotFound" ? `no user ${e.id}` : e.message)
+ * const username = User.get(2).pipe(Effect.map((user) => user.username), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -95,6 +133,13 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * const admins = User.list({ admin: true }).pipe(
+ *   Effect.tapError((e: User.ListError) => Effect.logError(`${e._tag}: ${e.message}`))
+ * )
  */
 export type ListError = Errors.RequestError | Errors.InvalidRequest
 
@@ -179,6 +224,11 @@ export const sessionUsername: Effect.Effect<string, never, Session> = Effect.map
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { User } from "effect-determined"
+ *
+ * const options: User.ListOptions = { active: true, name: "ali", sortBy: "USER_NAME", orderBy: "asc" }
+ * const matching = User.list(options)
  */
 export interface ListOptions extends Resource.LimitOptions {
   readonly active?: boolean | undefined
@@ -277,6 +327,16 @@ const checkPassword = (password: string | undefined, method: "POST" | "PATCH", r
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Config, Effect } from "effect"
+ * import { User } from "effect-determined"
+ *
+ * // the password from the configuration, never from the code
+ * const created = Effect.gen(function*() {
+ *   const password = yield* Config.string("NEW_USER_PASSWORD")
+ *   const options: User.CreateOptions = { password, displayName: "Bob B.", agentUserGroup: { agentUid: 1002 } }
+ *   return yield* User.create("bob", options)
+ * })
  */
 export interface CreateOptions {
   readonly admin?: boolean | undefined
@@ -331,6 +391,11 @@ export const create = Effect.fn("User.create")(function*(username: string, optio
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { User } from "effect-determined"
+ *
+ * const fields: User.Patch = { displayName: "Alice A.", admin: true }
+ * const promoted = User.patch(2, fields)
  */
 export interface Patch {
   readonly username?: string | undefined

@@ -20,6 +20,16 @@ import * as Wire from "./internal/wire.js"
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * // a deleted workspace lingers as DELETING until the master has removed its contents
+ * const gone = (id: number) =>
+ *   Workspace.reload(id).pipe(
+ *     Effect.map((ws) => (ws.state satisfies Workspace.WorkspaceState) === "DELETED"),
+ *     Effect.catchTag("NotFound", () => Effect.succeed(true))
+ *   )
  */
 export type WorkspaceState = Wire.Open<"UNSPECIFIED" | "DELETING" | "DELETE_FAILED" | "DELETED">
 
@@ -28,6 +38,13 @@ export type WorkspaceState = Wire.Open<"UNSPECIFIED" | "DELETING" | "DELETE_FAIL
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * const summary = Workspace.get(1).pipe(
+ *   Effect.map((ws: Workspace.Workspace) => `${ws.name}: ${ws.numProjects} projects, ${ws.numExperiments} experiments`)
+ * )
  */
 export class Workspace extends Schema.Class<Workspace>("effect-determined/Workspace")({
   id: Schema.Number,
@@ -77,6 +94,12 @@ const resource = Resource.make({
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * const describe = (e: Workspace.GetError): string => (e._tag === "NotFound" ? `no workspace ${e.id}` : e.message)
+ * const name = Workspace.get(2).pipe(Effect.map((ws) => ws.name), Effect.mapError(describe))
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
@@ -85,6 +108,14 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * const names = Workspace.list({ archived: false }).pipe(
+ *   Effect.map((all) => all.map((ws) => ws.name)),
+ *   Effect.tapError((e: Workspace.ListError) => Effect.logError(`${e._tag}: ${e.message}`))
+ * )
  */
 export type ListError = Errors.RequestError | Errors.InvalidRequest
 
@@ -106,6 +137,12 @@ export const get: (id: number) => Effect.Effect<Workspace, GetError, Resource.Re
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * // poll a deleting workspace until the master is done with it
+ * const state = Workspace.reload(2).pipe(Effect.map((ws) => ws.state))
  */
 export const reload: (id: number) => Effect.Effect<Workspace, GetError, Resource.Requires> = resource.reload
 
@@ -114,6 +151,11 @@ export const reload: (id: number) => Effect.Effect<Workspace, GetError, Resource
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const options: Workspace.ListOptions = { pinned: true, archived: false, sortBy: "name", orderBy: "asc" }
+ * const pinned = Workspace.list(options)
  */
 export interface ListOptions extends Resource.LimitOptions {
   /** Case-insensitive name match. */
@@ -153,6 +195,11 @@ const workspaces = Resource.list({
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * const mine = Workspace.list({ users: ["alice"] }).pipe(Effect.map((all) => all.map((ws) => ws.name)))
  */
 export const list = (
   options: ListOptions = {}
@@ -163,6 +210,13 @@ export const list = (
  *
  * @since 0.1.0
  * @category operations
+ * @example
+ * import { Effect, Stream } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * const logged = Workspace.stream({ archived: false }).pipe(
+ *   Stream.runForEach((ws) => Effect.log(`${ws.id} ${ws.name}`))
+ * )
  */
 export const stream = (
   options: ListOptions = {}
@@ -203,6 +257,15 @@ export const getByName = Effect.fn("Workspace.getByName")(function*(name: string
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const settings: Workspace.Settings = {
+ *   defaultComputePool: "gpu",
+ *   defaultAuxPool: "cpu",
+ *   checkpointStorageConfig: { type: "shared_fs", host_path: "/mnt/checkpoints" }
+ * }
+ * const created = Workspace.create("vision", settings)
  */
 export interface Settings {
   /** Default resource pool for compute tasks (experiments). */
@@ -249,6 +312,11 @@ export const create = Effect.fn("Workspace.create")(function*(name: string, sett
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const fields: Workspace.Patch = { name: "vision-2026", defaultComputePool: "a100" }
+ * const patched = Workspace.patch(2, fields)
  */
 export interface Patch extends Settings {
   readonly name?: string | undefined
@@ -381,6 +449,13 @@ export {
    *
    * @since 0.1.0
    * @category operations
+   * @example
+   * import { Effect } from "effect"
+   * import { Workspace } from "effect-determined"
+   *
+   * const removed = Workspace.delete(2).pipe(
+   *   Effect.tap((completed) => (completed ? Effect.void : Effect.log("workspace 2 is still being deleted")))
+   * )
    */
   del as delete
 }
@@ -405,6 +480,13 @@ export const deleteByName = Effect.fn("Workspace.deleteByName")(function*(name: 
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Effect } from "effect"
+ * import { Workspace } from "effect-determined"
+ *
+ * const projectNames = Workspace.listProjects(1).pipe(
+ *   Effect.map((projects: ReadonlyArray<Workspace.Project>) => projects.map((p) => p.name))
+ * )
  */
 export type Project = Projects.Project
 
@@ -413,6 +495,11 @@ export type Project = Projects.Project
  *
  * @since 0.1.0
  * @category models
+ * @example
+ * import { Workspace } from "effect-determined"
+ *
+ * const options: Workspace.ListProjectsOptions = { archived: false, sortBy: "NAME", orderBy: "asc" }
+ * const projects = Workspace.listProjects(1, options)
  */
 export type ListProjectsOptions = Projects.ListProjectsOptions
 

@@ -550,8 +550,8 @@ export type Options = MemoryOptions | false
  * import { Either } from "effect"
  * import { ResourceCache } from "effect-determined"
  *
- * assert.isTrue(Either.isLeft(ResourceCache.validate({ capacity: 0 })))
- * assert.isTrue(Either.isRight(ResourceCache.validate({ timeToLive: "30 seconds" })))
+ * assert.ok(Either.isLeft(ResourceCache.validate({ capacity: 0 })))
+ * assert.ok(Either.isRight(ResourceCache.validate({ timeToLive: "30 seconds" })))
  */
 export const validate = (options: Options): Either.Either<Options, InvalidConfiguration> => {
   if (options === false) return Either.right(options)
