@@ -308,6 +308,16 @@ export const streamCheckpoints = (
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect, Option } from "effect"
+ * import { Trial } from "effect-determined"
+ *
+ * const describe = (e: Trial.TopCheckpointError): string =>
+ *   e._tag === "InvalidRequest" ? `bad sort: ${e.message}` : e._tag === "NotFound" ? `no trial ${e.id}` : e.message
+ * const bestUuid = Trial.topCheckpoint(12, { sortBy: "validation_loss", smallerIsBetter: true }).pipe(
+ *   Effect.map(Option.map((checkpoint) => checkpoint.uuid)),
+ *   Effect.mapError(describe)
+ * )
  */
 export type TopCheckpointError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
