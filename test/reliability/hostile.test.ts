@@ -6,16 +6,19 @@
  * Real time is used (the servers are real), but no test asserts a duration: each outcome is the same however
  * slow the machine is (a trickle that never ends is a `Timeout` whether it fires before or after the headers).
  */
+import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Exit, Fiber, Layer, Schema, Stream } from "effect"
 import { Checkpoint, Determined, Experiment, RetryPolicy, Trial } from "effect-determined"
 import { DeterminedHttp } from "effect-determined/advanced"
+import * as Crypto from "node:crypto"
 import * as FS from "node:fs"
 import type * as Http from "node:http"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
 import * as Archive from "../../src/resources/internal/archive.js"
+import * as Spool from "../../src/resources/internal/spool.js"
 import { answerJson, hostileServer } from "../utils/hostileServer.js"
 import { tarball } from "../utils/tar.js"
 
@@ -476,6 +479,84 @@ describe("issue 15 / 5: an interrupted, timed-out or failed download leaves noth
       const error = failureOf(exit)
       assert.strictEqual(error._tag === "Timeout" && error.stage, "idle")
       assert.deepStrictEqual(FS.readdirSync(dir), [])
+    }))
+})
+
+describe("issue 15 / 8: a consumer slower than the server's idle timeout does not lose the download", () => {
+  // 24 MiB that gzip cannot shrink: more than the socket buffers of both ends hold, so a consumer that stops
+  // reading stops the server's writes
+  const payload = Crypto.randomBytes(24 * 1024 * 1024)
+  const archive = tarball([{ path: "model.bin", content: payload }])
+  /** The archive from a server that closes a connection on which nothing moved for 300 ms (an idle timeout). */
+  const impatientServer = checkpointServer((res) => {
+    res.socket?.setTimeout(300, () => res.socket?.destroy())
+    sendBytes(res, archive)
+  })
+  const body = Effect.map(
+    DeterminedHttp.DeterminedHttp,
+    (http) => http.bytes({ method: "GET", path: `/checkpoints/${UUID}`, accept: "application/gzip" })
+  )
+  /** A consumer that stops for 1 second at its first chunk (extraction writing a large file, say). */
+  const slowly = <E, R>(stream: Stream.Stream<Uint8Array, E, R>) =>
+    Effect.suspend(() => {
+      let first = true
+      return stream.pipe(
+        Stream.tap(() => (first ? ((first = false), Effect.sleep("1 second")) : Effect.void)),
+        Stream.runFold(Crypto.createHash("sha256"), (hash, chunk: Uint8Array) => hash.update(chunk)),
+        Effect.map((hash) => hash.digest("hex"))
+      )
+    })
+
+  it.scopedLive("read directly, the body is lost when the consumer stops; spooled, it arrives whole", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratchDir
+      const server = yield* impatientServer
+      const layer = sdk(server.url)
+      // the control: the server really closes an idle connection under a consumer that stops
+      const direct = failureOf(yield* Effect.exit(Effect.flatMap(body, slowly).pipe(Effect.provide(layer))))
+      assert.strictEqual(direct._tag, "TransportError")
+      const spooled = yield* Effect.flatMap(body, (bytes) => slowly(Spool.spooled(bytes, dir, ".spool-"))).pipe(
+        Effect.provide(layer)
+      )
+      assert.strictEqual(spooled, Crypto.createHash("sha256").update(archive).digest("hex"))
+      assert.deepStrictEqual(FS.readdirSync(dir), [], "the spool file is removed")
+    }))
+
+  it.scopedLive("Checkpoint.download under an extraction that stops for 1 second: complete, nothing else left", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratchDir
+      const server = yield* impatientServer
+      let spoolSeen = false
+      // a file system whose first read of the spool stops for 1 second: the consumer of the body is that slow
+      const slowFs = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => {
+          let stopped = false
+          return {
+            ...fs,
+            open: (path, options) =>
+              Effect.map(fs.open(path, options), (file) => {
+                if (options?.flag !== "r") return file
+                spoolSeen = true
+                return {
+                  ...file,
+                  readAlloc: (size) =>
+                    stopped ? file.readAlloc(size) : Effect.zipRight(
+                      Effect.sync(() => {
+                        stopped = true
+                      }).pipe(Effect.zipRight(Effect.sleep("1 second"))),
+                      file.readAlloc(size)
+                    )
+                } satisfies FileSystem.File
+              })
+          } satisfies FileSystem.FileSystem
+        })
+      ).pipe(Layer.provide(NodeContext.layer))
+      const out = NodePath.join(dir, "out")
+      yield* Checkpoint.download(UUID, out).pipe(Effect.provide(slowFs), Effect.provide(sdk(server.url)))
+      assert.isTrue(spoolSeen)
+      assert.isTrue(FS.readFileSync(NodePath.join(out, "model.bin")).equals(payload))
+      assert.deepStrictEqual(FS.readdirSync(dir), ["out"], "no spool file, no partial directory")
     }))
 })
 

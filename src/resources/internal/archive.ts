@@ -5,7 +5,8 @@
  * over a link, a device, FIFO or other special entry, a total size or entry count over the limit, or a
  * corrupt archive fails with `UnsafeArchiveEntry`; node-tar's own path checks are a second line. Extraction
  * happens in a temporary directory next to the target, which is renamed into place only when everything
- * succeeded and removed otherwise, so a failure leaves no half-written target and nothing outside it.
+ * succeeded and removed otherwise, so a failure leaves no half-written target and nothing outside it. The bytes
+ * are spooled to a temporary file beside it on the way (internal/spool.ts), read at the network's speed.
  *
  * The target must not exist, or be an empty directory (`OutputDirError{reason: "NotEmpty"}` otherwise).
  * File modes are restored exactly (like Python's `tarfile`), owners are not.
@@ -21,6 +22,7 @@ import * as Stream from "effect/Stream"
 import * as Zlib from "node:zlib"
 import { type ReadEntry, Unpack } from "tar"
 import * as Errors from "../../DeterminedError.js"
+import { spooled } from "./spool.js"
 
 /**
  * @since 0.1.0
@@ -406,7 +408,9 @@ export const extract = <E, R, E2 = never, R2 = never>(
     )
     return yield* Effect.gen(function*() {
       yield* fs.chmod(temp, 0o755).pipe(Effect.mapError((e) => writeFailed(e.message)))
-      yield* unpackInto(source, temp, options)
+      // the body is spooled to a file next to the target: read at the network's speed, so that a server's idle
+      // timeout never closes a connection that waits for a slow extraction
+      yield* unpackInto(spooled(source, parent, `.${path.basename(target)}.download-`), temp, options)
       if (finalize !== undefined) yield* finalize(temp)
       // rename(2) replaces an empty directory atomically, and refuses one that is no longer empty
       yield* fs.rename(temp, target).pipe(Effect.mapError((e) => writeFailed(e.message)))
