@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run local-master -- --port <p> [--seed <n>] [--speed <batches/s>] [--faults <plan>]`: serves a LocalMaster on
- * 127.0.0.1 and prints one line `listening on http://127.0.0.1:<p>`. Stops cleanly on SIGINT / SIGTERM.
+ * 127.0.0.1 and prints one line `listening on http://127.0.0.1:<p>`. Stops cleanly on SIGINT / SIGTERM, also when
+ * they are sent to npm's process: the npm script `exec`s tsx (a shell between them would not pass npm's signal on,
+ * and the server outlived npm), and tsx relays the signal here.
  * `--faults` takes a fault plan (docs/RELIABILITY.md) as a JSON text or the path of a JSON file.
  */
 import * as Effect from "effect/Effect"

@@ -85,3 +85,52 @@ describe.skipIf(!hasCurl)("npm run local-master, answered by curl", () => {
       assert.strictEqual(code, 0)
     }), 90_000)
 })
+
+describe.skipIf(process.platform === "win32")("npm run local-master, stopped through npm", () => {
+  it.scopedLive(
+    "SIGTERM to the npm process stops the server (the script execs, so npm's signal reaches it)",
+    () =>
+      Effect.gen(function*() {
+        // a process group of its own, so that whatever outlives npm is found and killed at the end of the test
+        const npm = yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            spawn("npm", ["run", "local-master", "--", "--port", "0", "--seed", "7"], {
+              cwd: root,
+              detached: true,
+              stdio: ["ignore", "pipe", "inherit"]
+            })
+          ),
+          (child) =>
+            Effect.sync(() => {
+              try {
+                process.kill(-child.pid!, "SIGKILL")
+              } catch {
+                // the group is gone: nothing outlived the test
+              }
+            })
+        )
+        const url = yield* Effect.async<string, Error>((resume) => {
+          const lines = createInterface({ input: npm.stdout! })
+          lines.on("line", (line) => {
+            const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line)
+            if (m !== null) resume(Effect.succeed(m[1]!))
+          })
+          npm.once("exit", (code) => resume(Effect.fail(new Error(`npm exited with ${code} before listening`))))
+        }).pipe(Effect.timeout("90 seconds"))
+        const answers = Effect.promise(() => fetch(`${url}/api/v1/master`).then((r) => r.status === 200, () => false))
+        assert.isTrue(yield* answers)
+        yield* Effect.async<void>((resume) => {
+          npm.once("exit", () => resume(Effect.void))
+          npm.kill("SIGTERM")
+        })
+        // the server stops on its own (before: npm went, the server kept answering); a bounded wait, not a timing
+        let up = true
+        for (let i = 0; i < 100 && up; i++) {
+          up = yield* answers
+          if (up) yield* Effect.sleep("100 millis")
+        }
+        assert.isFalse(up, "the server still answers after npm was stopped")
+      }),
+    120_000
+  )
+})
