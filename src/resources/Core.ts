@@ -193,7 +193,7 @@ export interface Info {
  *   Effect.mapError(describe)
  * )
  */
-export type ReportError = Errors.HttpError | Errors.MetricConflict | Errors.StaleRun
+export type ReportError = Reports.CoreRequestError | Errors.MetricConflict | Errors.StaleRun
 
 /**
  * What {@link init} can fail with.
@@ -211,7 +211,7 @@ export type ReportError = Errors.HttpError | Errors.MetricConflict | Errors.Stal
  * )
  */
 export type InitError =
-  | Errors.HttpError
+  | Reports.CoreRequestError
   | Errors.InvalidReport
   | Errors.InvalidExperimentConfig
   | Errors.NotUnmanaged
@@ -247,7 +247,7 @@ export interface Checkpoints {
     use: (dir: string, uuid: string) => Effect.Effect<A, E, R>
   ) => Effect.Effect<
     { readonly uuid: string; readonly value: A },
-    E | Errors.InvalidReport | Errors.CheckpointStorageError | Errors.HttpError | Errors.CoreClosed,
+    E | Errors.InvalidReport | Errors.CheckpointStorageError | Reports.CoreRequestError | Errors.CoreClosed,
     Exclude<R, Scope.Scope>
   >
   /** Store a copy of an existing directory and report it; returns the new checkpoint's uuid. */
@@ -256,14 +256,14 @@ export interface Checkpoints {
     metadata: JsonObject
   ) => Effect.Effect<
     string,
-    Errors.InvalidReport | Errors.CheckpointStorageError | Errors.HttpError | Errors.CoreClosed
+    Errors.InvalidReport | Errors.CheckpointStorageError | Reports.CoreRequestError | Errors.CoreClosed
   >
   /** The local directory of a stored checkpoint (for `shared_fs` / `directory`: where it is stored). */
   readonly restorePath: (uuid: string) => Effect.Effect<string, Errors.CheckpointStorageError>
   /** The `metadata.json` of a stored checkpoint. */
   readonly readMetadata: (uuid: string) => Effect.Effect<JsonObject, Errors.CheckpointStorageError>
   /** Delete a checkpoint's files and mark it `DELETED` on the master. */
-  readonly delete: (uuid: string) => Effect.Effect<void, Errors.CheckpointStorageError | Errors.HttpError>
+  readonly delete: (uuid: string) => Effect.Effect<void, Errors.CheckpointStorageError | Reports.CoreRequestError>
 }
 
 /**
@@ -306,13 +306,15 @@ export interface Service {
   /** The experiment's progress, in [0, 1]. */
   readonly reportProgress: (
     progress: number
-  ) => Effect.Effect<void, Errors.HttpError | Errors.InvalidReport | Errors.CoreClosed>
+  ) => Effect.Effect<void, Reports.CoreRequestError | Errors.InvalidReport | Errors.CoreClosed>
   /** Free-text status of the run (the trial's `runnerState`). */
-  readonly setStatus: (status: string) => Effect.Effect<void, Errors.HttpError | Errors.CoreClosed>
+  readonly setStatus: (status: string) => Effect.Effect<void, Reports.CoreRequestError | Errors.CoreClosed>
   /** The run's metadata (`{}` until set). */
-  readonly getMetadata: Effect.Effect<JsonObject, Errors.HttpError>
+  readonly getMetadata: Effect.Effect<JsonObject, Reports.CoreRequestError>
   /** Replace the run's metadata wholesale (the master validates keys and sizes: `InvalidRequest`). */
-  readonly setMetadata: (metadata: JsonObject) => Effect.Effect<JsonObject, Errors.HttpError | Errors.CoreClosed>
+  readonly setMetadata: (
+    metadata: JsonObject
+  ) => Effect.Effect<JsonObject, Reports.CoreRequestError | Errors.CoreClosed>
   readonly checkpoint: Checkpoints
   /** An Effect `Logger` that ships the program's log lines to the trial's logs: add it with {@link layerLogger}. */
   readonly logger: Logger.Logger<unknown, void>
@@ -710,7 +712,7 @@ export const init = (
           return { uuid, value }
         }).pipe(Effect.provide(services)) as Effect.Effect<
           { readonly uuid: string; readonly value: A },
-          E | Errors.InvalidReport | Errors.CheckpointStorageError | Errors.HttpError | Errors.CoreClosed,
+          E | Errors.InvalidReport | Errors.CheckpointStorageError | Reports.CoreRequestError | Errors.CoreClosed,
           Exclude<R, Scope.Scope>
         >,
       upload: (dir, metadata) =>

@@ -216,7 +216,11 @@ export const killWhenStalled = <R2 = never>(
 ) =>
 <E, R>(
   self: Stream.Stream<Trial, E, R>
-): Stream.Stream<Trial, E | Errors.HttpError, R | R2 | DeterminedHttp | ResourceCache.ResourceCache> =>
+): Stream.Stream<
+  Trial,
+  E | Errors.Unauthenticated | Errors.Forbidden | Errors.DecodeError,
+  R | R2 | DeterminedHttp | ResourceCache.ResourceCache
+> =>
   Stream.suspend(() => {
     const progress = new Map<number, Progress>()
     const stopped = new Set<number>()
@@ -227,6 +231,14 @@ export const killWhenStalled = <R2 = never>(
       progress.set(trial.id, next)
       if (stopped.has(trial.id) || !live.has(trial.state) || !isStalled(next, options)) return Effect.void
       stopped.add(trial.id)
+      const notKilled = (e: Errors.HttpError) => {
+        // a transient failure (retries exhausted): try again on a later snapshot
+        if (Errors.isTransient(e)) stopped.delete(trial.id)
+        return Log.warning(
+          "EarlyStopping.killWhenStalled",
+          `trial ${trial.id} could not be killed: ${e._tag}: ${e.message}`
+        )
+      }
       return Log.debug(
         "EarlyStopping.killWhenStalled",
         `early stopping trial ${trial.id}: ${options.metric} has not improved for ${
@@ -235,17 +247,16 @@ export const killWhenStalled = <R2 = never>(
       ).pipe(
         Effect.zipRight(
           TrialModule.kill(trial.id).pipe(
-            Effect.catchIf(
-              (e) => e._tag !== "Unauthenticated" && e._tag !== "Forbidden" && e._tag !== "DecodeError",
-              (e) => {
-                // a transient failure (retries exhausted): try again on a later snapshot
-                if (Errors.isTransient(e)) stopped.delete(trial.id)
-                return Log.warning(
-                  "EarlyStopping.killWhenStalled",
-                  `trial ${trial.id} could not be killed: ${e._tag}: ${e.message}`
-                )
-              }
-            )
+            // the trial went away or ended (NotFound, InvalidRequest) or the master is unwell: logged, the stream
+            // goes on; a session or a body that is wrong (Unauthenticated, Forbidden, DecodeError) fails it
+            Effect.catchTags({
+              NotFound: notKilled,
+              InvalidRequest: notKilled,
+              RateLimited: notKilled,
+              ServerError: notKilled,
+              TransportError: notKilled,
+              Timeout: notKilled
+            })
           )
         ),
         Effect.zipRight(options.onKill === undefined ? Effect.void : options.onKill(trial, next)),

@@ -90,6 +90,15 @@ const resource = Descriptors.modelVersion
  */
 export type GetError = Errors.RequestError | Errors.NotFound
 
+/**
+ * What listing or streaming the versions of a model can fail with: the model does not exist (`NotFound`), or any
+ * request's error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ListError = Errors.RequestError | Errors.NotFound
+
 const versionId = (model: ModelRef, version: number) => `${model}/${version}`
 
 const fetch = (model: ModelRef, version: number) => resource.fetch([model, version])
@@ -193,7 +202,7 @@ export const list = Effect.fn("ModelVersion.list")(function*(model: ModelRef, op
 export const stream = (
   model: ModelRef,
   options: ListOptions = {}
-): Stream.Stream<ModelVersion, Errors.HttpError, DeterminedHttp> =>
+): Stream.Stream<ModelVersion, ListError, DeterminedHttp> =>
   Pagination.stream((offset) =>
     Effect.flatMap(Models.modelSegment(model), (segment) => page(segment, model, options)(offset))
   )

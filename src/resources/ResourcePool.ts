@@ -219,7 +219,7 @@ export const list = Effect.fn("ResourcePool.list")(function*(options: ListOption
  */
 export const stream = (
   options: ListOptions = {}
-): Stream.Stream<ResourcePool, Errors.HttpError, DeterminedHttp> => Pagination.stream(page(options))
+): Stream.Stream<ResourcePool, Errors.RequestError, DeterminedHttp> => Pagination.stream(page(options))
 
 const IdsResponse = Schema.Struct({
   workspaceIds: Schema.optionalWith(Schema.Array(Schema.Number), { default: () => [], nullable: true }),

@@ -100,12 +100,12 @@ export const pins = {
     bestSearcherValidationMetric: "RequestError | NotFound",
     awaitFirstTrial: "RequestError | NotFound | ExperimentEnded | WaitTimeout",
     wait: "RequestError | NotFound | ExperimentPaused | WaitTimeout",
-    watchTrials: "RequestError | NotFound | InvalidRequest | Conflict",
+    watchTrials: "RequestError | NotFound | InvalidRequest",
     create:
       "RequestError | NotFound | InvalidRequest | ModelDirError | ModelDirTooLarge | InvalidExperimentConfig | ExperimentMayExist",
     downloadCode: "RequestError | NotFound | UnsafeArchiveEntry | OutputDirError",
-    search: "RequestError | NotFound | InvalidRequest | Conflict | UnknownColumn | InvalidQuery",
-    searchList: "RequestError | NotFound | InvalidRequest | Conflict | UnknownColumn | InvalidQuery"
+    search: "RequestError | NotFound | InvalidRequest | UnknownColumn | InvalidQuery",
+    searchList: "RequestError | NotFound | InvalidRequest | UnknownColumn | InvalidQuery"
   },
   Trial: {
     get: "RequestError | NotFound",
@@ -115,10 +115,10 @@ export const pins = {
     listCheckpoints: "RequestError | NotFound | InvalidRequest",
     streamCheckpoints: "RequestError | NotFound | InvalidRequest",
     topCheckpoint: "RequestError | NotFound | InvalidRequest",
-    metrics: "RequestError | NotFound | InvalidRequest | Conflict",
+    metrics: "RequestError | InvalidRequest",
     logFields: "RequestError | NotFound",
-    logs: "RequestError | NotFound | InvalidRequest | Conflict",
-    watch: "RequestError | NotFound | InvalidRequest | Conflict"
+    logs: "RequestError | NotFound | InvalidRequest",
+    watch: "RequestError | NotFound"
   },
   Checkpoint: {
     get: "RequestError | NotFound",
@@ -151,7 +151,7 @@ export const pins = {
     "delete": "RequestError | NotFound | InvalidRequest",
     labels: "RequestError",
     listVersions: "RequestError | NotFound",
-    streamVersions: "RequestError | NotFound | InvalidRequest | Conflict",
+    streamVersions: "RequestError | NotFound",
     getVersion: "RequestError | NotFound",
     latestVersion: "RequestError | NotFound",
     registerVersion: "RequestError | NotFound | InvalidRequest"
@@ -160,7 +160,7 @@ export const pins = {
     get: "RequestError | NotFound",
     reload: "RequestError | NotFound",
     list: "RequestError | NotFound",
-    stream: "RequestError | NotFound | InvalidRequest | Conflict",
+    stream: "RequestError | NotFound",
     latest: "RequestError | NotFound",
     register: "RequestError | NotFound | InvalidRequest",
     patch: "RequestError | NotFound | InvalidRequest",
@@ -175,10 +175,10 @@ export const pins = {
     metrics: "RequestError | NotFound"
   },
   EarlyStopping: {
-    killWhenStalled: "E | RequestError | NotFound | InvalidRequest | Conflict"
+    killWhenStalled: "E | Unauthenticated | Forbidden | DecodeError"
   },
   Metrics: {
-    stream: "RequestError | NotFound | InvalidRequest | Conflict"
+    stream: "RequestError | InvalidRequest"
   },
   Project: {
     get: "RequestError | NotFound",
@@ -223,7 +223,7 @@ export const pins = {
   },
   ResourcePool: {
     list: "RequestError",
-    stream: "RequestError | NotFound | InvalidRequest | Conflict",
+    stream: "RequestError",
     listWorkspaceIds: "RequestError | NotFound",
     listWorkspaces: "RequestError | NotFound",
     bind: "RequestError | NotFound | InvalidRequest",
@@ -238,22 +238,21 @@ export const pins = {
   },
   Core: {
     layer:
-      "RequestError | NotFound | InvalidRequest | Conflict | InvalidExperimentConfig | InvalidReport | UnsupportedStorage | NotUnmanaged",
+      "RequestError | NotFound | InvalidRequest | InvalidExperimentConfig | InvalidReport | UnsupportedStorage | NotUnmanaged",
     layerStorageDrivers: "never",
     layerLogger: "never",
     init:
-      "RequestError | NotFound | InvalidRequest | Conflict | InvalidExperimentConfig | InvalidReport | UnsupportedStorage | NotUnmanaged",
+      "RequestError | NotFound | InvalidRequest | InvalidExperimentConfig | InvalidReport | UnsupportedStorage | NotUnmanaged",
     reportTrainingMetrics:
-      "RequestError | NotFound | InvalidRequest | Conflict | InvalidReport | MetricConflict | StaleRun | CoreClosed",
+      "RequestError | NotFound | InvalidRequest | InvalidReport | MetricConflict | StaleRun | CoreClosed",
     reportValidationMetrics:
-      "RequestError | NotFound | InvalidRequest | Conflict | InvalidReport | MetricConflict | StaleRun | CoreClosed",
-    reportMetrics:
-      "RequestError | NotFound | InvalidRequest | Conflict | InvalidReport | MetricConflict | StaleRun | CoreClosed",
-    reportProgress: "RequestError | NotFound | InvalidRequest | Conflict | InvalidReport | CoreClosed",
-    setStatus: "RequestError | NotFound | InvalidRequest | Conflict | CoreClosed",
-    flush: "RequestError | NotFound | InvalidRequest | Conflict | MetricConflict | StaleRun | CoreClosed",
-    getMetadata: "RequestError | NotFound | InvalidRequest | Conflict",
-    setMetadata: "RequestError | NotFound | InvalidRequest | Conflict | CoreClosed",
+      "RequestError | NotFound | InvalidRequest | InvalidReport | MetricConflict | StaleRun | CoreClosed",
+    reportMetrics: "RequestError | NotFound | InvalidRequest | InvalidReport | MetricConflict | StaleRun | CoreClosed",
+    reportProgress: "RequestError | NotFound | InvalidRequest | InvalidReport | CoreClosed",
+    setStatus: "RequestError | NotFound | InvalidRequest | CoreClosed",
+    flush: "RequestError | NotFound | InvalidRequest | MetricConflict | StaleRun | CoreClosed",
+    getMetadata: "RequestError | NotFound | InvalidRequest",
+    setMetadata: "RequestError | NotFound | InvalidRequest | CoreClosed",
     checkpoints: "never"
   },
   Template: {
@@ -268,8 +267,8 @@ export const pins = {
     "delete": "RequestError | NotFound | InvalidRequest"
   },
   Run: {
-    search: "RequestError | NotFound | InvalidRequest | Conflict | UnknownColumn | InvalidQuery",
-    list: "RequestError | NotFound | InvalidRequest | Conflict | UnknownColumn | InvalidQuery",
+    search: "RequestError | NotFound | InvalidRequest | UnknownColumn | InvalidQuery",
+    list: "RequestError | NotFound | InvalidRequest | UnknownColumn | InvalidQuery",
     columns: "RequestError | NotFound",
     metricRanges: "RequestError | NotFound"
   },

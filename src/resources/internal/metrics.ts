@@ -179,7 +179,7 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
 export const stream = (
   trialIds: Iterable<number>,
   options: { readonly group: Group }
-): Stream.Stream<TrialMetrics, Errors.HttpError, DeterminedHttp> => {
+): Stream.Stream<TrialMetrics, Errors.RequestError | Errors.InvalidRequest, DeterminedHttp> => {
   const ids = Array.from(new Set(trialIds)).sort((a, b) => a - b)
   const batches: Array<ReadonlyArray<number>> = []
   for (let i = 0; i < ids.length; i += idsPerRequest) batches.push(ids.slice(i, i + idsPerRequest))
@@ -203,7 +203,7 @@ export const stream = (
 export const metrics = (
   trialId: number,
   options: { readonly group: Group }
-): Stream.Stream<TrialMetrics, Errors.HttpError, DeterminedHttp> =>
+): Stream.Stream<TrialMetrics, Errors.RequestError | Errors.InvalidRequest, DeterminedHttp> =>
   stream([trialId], options).pipe(Stream.withSpan("Trial.metrics", { attributes: { "determined.trial.id": trialId } }))
 
 /**

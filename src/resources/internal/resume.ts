@@ -15,7 +15,7 @@ import * as Errors from "../../DeterminedError.js"
 import { resumer } from "../../internal/retry.js"
 
 /** @internal */
-export interface ResumeOptions<R> {
+export interface ResumeOptions<E extends Errors.HttpError, R> {
   /** For logs and spans: what is being read. */
   readonly method: string
   readonly path: string
@@ -23,19 +23,20 @@ export interface ResumeOptions<R> {
    * Called when an attempt ends without an error. `true` re-opens the stream (a follow that the server closed
    * although its subject is still running); counted as a retry when the attempt delivered nothing.
    */
-  readonly onEnd?: (() => Effect.Effect<boolean, Errors.HttpError, R>) | undefined
+  readonly onEnd?: (() => Effect.Effect<boolean, E, R>) | undefined
 }
 
 /**
  * Read `open()` and re-open it after transient failures mid-stream. `open` must resume after what was already
- * delivered (the caller keeps that state, updated as elements pass).
+ * delivered (the caller keeps that state, updated as elements pass). It fails with what `open` fails with, or a
+ * `TransportError` (a stream the server ended early that could not be re-opened).
  *
  * @internal
  */
-export const resuming = <A, R>(
-  open: () => Stream.Stream<A, Errors.HttpError, R>,
-  options: ResumeOptions<R>
-): Stream.Stream<A, Errors.HttpError, R> =>
+export const resuming = <A, E extends Errors.HttpError, R>(
+  open: () => Stream.Stream<A, E, R>,
+  options: ResumeOptions<E, R>
+): Stream.Stream<A, E | Errors.TransportError, R> =>
   Stream.unwrap(Effect.map(resumer({ method: options.method, path: options.path, idempotent: true }), (policy) => {
     // a stream the server ended although its subject still runs: re-opened like a cut connection
     const endedEarly = new Errors.TransportError({
@@ -48,7 +49,7 @@ export const resuming = <A, R>(
     // counted re-opens in a row that delivered nothing new (the policy's count, when it restarts this does)
     let fruitless = 0
     // the policy gave up: a broken stream says that the re-opens before it delivered nothing new
-    const exhausted = (error: Errors.HttpError): Errors.HttpError =>
+    const exhausted = (error: E | Errors.TransportError): E | Errors.TransportError =>
       error._tag === "TransportError" && fruitless > 0
         ? new Errors.TransportError({
           ...error,
@@ -58,14 +59,14 @@ export const resuming = <A, R>(
         })
         : error
 
-    const attempt = (reopened: boolean): Stream.Stream<A, Errors.HttpError, R> =>
+    const attempt = (reopened: boolean): Stream.Stream<A, E | Errors.TransportError, R> =>
       Stream.suspend(() => {
         let progressed = false
         let failed = false
         // the policy's count restarts whenever the broken attempt delivered something, or fell silent for the
         // idle timeout (it had answered: an idle follow, a trial printing nothing for a while, never runs out of
         // retries)
-        const decide = (error: Errors.HttpError) => {
+        const decide = (error: E | Errors.TransportError) => {
           const restart = progressed || (error._tag === "Timeout" && error.stage === "idle")
           if (restart) fruitless = 0
           else if (reopened) fruitless++

@@ -192,7 +192,7 @@ export const isStoppedTrialState = (state: string) =>
 export const logs = (
   trialId: number,
   options: LogsOptions = {}
-): Stream.Stream<TrialLog, Errors.HttpError, DeterminedHttp> =>
+): Stream.Stream<TrialLog, Errors.RequestError | Errors.NotFound | Errors.InvalidRequest, DeterminedHttp> =>
   Stream.unwrap(Effect.gen(function*() {
     const head = yield* validCount(trialId, "head", options.head)
     const tail = yield* validCount(trialId, "tail", options.tail)

@@ -255,7 +255,7 @@ const isTrialEnded = (trial: Trial) => TrialModels.trialTerminalStates.has(trial
 export const watch = (
   id: number,
   options: PollOptions = {}
-): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp | ResourceCache.ResourceCache> =>
+): Stream.Stream<Trial, Errors.RequestError | Errors.NotFound, DeterminedHttp | ResourceCache.ResourceCache> =>
   Stream.repeatEffectWithSchedule(
     reloadTrial(id),
     scheduleOf(options, defaultEvery)
@@ -296,7 +296,11 @@ export interface WatchTrialsOptions extends PollOptions {
 export const watchTrials = (
   id: number,
   options: WatchTrialsOptions = {}
-): Stream.Stream<Trial, Errors.HttpError, DeterminedHttp | ResourceCache.ResourceCache> =>
+): Stream.Stream<
+  Trial,
+  Errors.RequestError | Errors.NotFound | Errors.InvalidRequest,
+  DeterminedHttp | ResourceCache.ResourceCache
+> =>
   Stream.suspend(() => {
     const seen = new Map<number, string>()
     let allEnded = false

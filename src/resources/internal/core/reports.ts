@@ -45,8 +45,16 @@ export interface Report {
   readonly batchMetrics: ReadonlyArray<JsonObject> | undefined
 }
 
+/**
+ * What the Core API's requests can fail with: they declare `notFound` (the trial or checkpoint) and, being
+ * writes, `InvalidRequest`; none declares `Conflict`.
+ *
+ * @internal
+ */
+export type CoreRequestError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
+
 /** Why reporting stopped. @internal */
-export type ShipError = Errors.HttpError | Errors.MetricConflict | Errors.StaleRun
+export type ShipError = CoreRequestError | Errors.MetricConflict | Errors.StaleRun
 
 type Item =
   | { readonly _tag: "Report"; readonly report: Report }
@@ -74,7 +82,7 @@ export const wireMetrics = (metrics: JsonObject): JsonObject => {
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
-const conflictOf = (trialId: number, report: Report, error: Errors.HttpError): ShipError => {
+const conflictOf = (trialId: number, report: Report, error: CoreRequestError): ShipError => {
   if (error._tag !== "ServerError" || error.status !== 500) return error
   const conflict = /overwriting existing metric keys is not supported, conflicting key: (.*)$/.exec(error.message)
   if (conflict !== null) {

@@ -13,7 +13,7 @@ import * as Stream from "effect/Stream"
 import type * as Errors from "../../../DeterminedError.js"
 import * as Http from "../../../internal/http.js"
 import * as PagedDecode from "../../../internal/pagination.js"
-import { type ApiRequest, DeterminedHttp, path } from "../../../services/DeterminedHttp.js"
+import { type ApiRequest, DeterminedHttp, type ErrorOf, path } from "../../../services/DeterminedHttp.js"
 import * as ExperimentModels from "../models/experiment.js"
 import * as Models from "../models/run.js"
 import { InvalidQuery, UnknownColumn } from "./errors.js"
@@ -59,7 +59,7 @@ export interface SearchOptions {
  * @since 0.1.0
  * @category errors
  */
-export type SearchError = Errors.HttpError | Errors.DecodeError | UnknownColumn | InvalidQuery
+export type SearchError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest | UnknownColumn | InvalidQuery
 
 const rejected = (e: unknown): InvalidQuery | undefined =>
   e instanceof Rejected
@@ -157,20 +157,27 @@ const toRow = (table: Table) => (x: Models.SearchedExperiment | Models.FlatRun):
       bestTrial: (x as Models.SearchedExperiment).bestTrial
     }
 
-const searchRequest = (table: Table, p: Plan, options: SearchOptions, offset: number, limit: number): ApiRequest => ({
-  method: "POST",
-  path: table === "runs" ? "/api/v1/runs" : "/api/v1/experiments-search",
-  body: { ...p.explanation.request, offset, limit },
-  idempotent: true,
-  notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
-})
+const searchRequest = (table: Table, p: Plan, options: SearchOptions, offset: number, limit: number) =>
+  ({
+    method: "POST" as const,
+    path: table === "runs" ? "/api/v1/runs" : "/api/v1/experiments-search",
+    body: { ...p.explanation.request, offset, limit },
+    idempotent: true,
+    notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
+  }) satisfies ApiRequest
 
-const listRequest = (p: Plan, options: SearchOptions, offset: number, limit: number): ApiRequest => ({
-  method: "GET",
-  path: "/api/v1/experiments",
-  query: { ...(p.listQuery as Record<string, never>), offset, limit },
-  notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
-})
+const listRequest = (p: Plan, options: SearchOptions, offset: number, limit: number) =>
+  ({
+    method: "GET" as const,
+    path: "/api/v1/experiments",
+    query: { ...(p.listQuery as Record<string, never>), offset, limit },
+    notFound: options.projectId === undefined ? undefined : { resource: "project", id: options.projectId }
+  }) satisfies ApiRequest
+
+/** What the requests of a search can fail with (the pages, and the project's columns). */
+type PageError =
+  | ErrorOf<ReturnType<typeof searchRequest>>
+  | ErrorOf<ReturnType<typeof listRequest>>
 
 /**
  * The rows of a query as a stream of snapshots.
@@ -226,7 +233,7 @@ export const search = <A extends Models.SearchedExperiment | Models.FlatRun>(
           rows,
           "experiments"
         )
-    let rows = PagedDecode.streamDecoded<unknown, A, Errors.HttpError, DeterminedHttp, Errors.DecodeError, never>(
+    let rows = PagedDecode.streamDecoded<unknown, A, PageError, DeterminedHttp, Errors.DecodeError, never>(
       fetchPage,
       decode as unknown as (rows: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<A>, Errors.DecodeError>,
       { maxItems: p.masterLimit, readAhead: options.readAhead }
