@@ -38,6 +38,9 @@ export type Services =
   | ResourceCache.ResourceCache
 
 /**
+ * Options of `Determined.layer`: where the master is and how to log in (`DeterminedConfig.Options`), which HTTP
+ * client, and the cache (`false` for none).
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -99,6 +102,8 @@ export type ConfigOptions = Config.Config.Wrap<DeterminedConfig.Options> & {
 export type HttpClientKind = "undici" | "fetch"
 
 /**
+ * Which HTTP client the stack uses and whether the platform adds its own span per request.
+ *
  * @since 0.1.0
  * @category models
  * @example

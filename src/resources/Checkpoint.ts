@@ -21,6 +21,9 @@ import type * as Wire from "./internal/wire.js"
 
 export {
   /**
+   * A checkpoint as the master describes it: uuid, state, files and their sizes (`resources`, `size`), user
+   * metadata, and where it came from (`training`).
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -38,6 +41,9 @@ export {
    */
   Checkpoint,
   /**
+   * The fixed orders of checkpoint lists, as a type and as upstream's enum (`CheckpointSortBy.BATCH_NUMBER`); a
+   * metric name sorts by that metric.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -47,6 +53,9 @@ export {
    */
   CheckpointSortBy,
   /**
+   * The training side of a checkpoint: its trial and experiment, their config and hyperparameters, and the metrics
+   * reported at its step.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -59,6 +68,8 @@ export {
    */
   CheckpointTraining,
   /**
+   * The metrics reported at a checkpoint's step: the averages and the per-batch values.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -77,6 +88,8 @@ export {
 
 export type {
   /**
+   * A checkpoint's state, without the `STATE_` prefix.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -90,6 +103,8 @@ export type {
 
 export type {
   /**
+   * What a checkpoint list sorts by: a fixed order, `{ metric }`, or a metric name.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -100,6 +115,8 @@ export type {
    */
   CheckpointSort,
   /**
+   * Options of the checkpoint lists of experiments and trials: a limit, states, and `sortBy` with `orderBy`.
+   *
    * @since 0.1.0
    * @category models
    * @example

@@ -37,6 +37,9 @@ import { JsonObjectSchema } from "./internal/wire.js"
 
 export {
   /**
+   * The driver of the local storage types, `shared_fs` (`host_path` + `storage_path`) and `directory`
+   * (`container_path`): checkpoints are directories on this machine's disk.
+   *
    * @since 0.1.0
    * @category drivers
    * @example
@@ -47,6 +50,9 @@ export {
    */
   localDriver,
   /**
+   * Where a driver keeps checkpoints: a directory to write a checkpoint's files into, and how to store, restore and
+   * remove it.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -61,6 +67,8 @@ export {
    */
   type StorageBackend,
   /**
+   * A checkpoint storage config as the master's experiment config holds it: a `type` and its fields (snake_case).
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -71,6 +79,8 @@ export {
    */
   type StorageConfig,
   /**
+   * A driver: the storage types it serves and how it builds a backend from a storage config.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -85,6 +95,8 @@ export {
    */
   type StorageDriver,
   /**
+   * The storage drivers in use (a `Context.Reference`: `localDriver` unless `layerStorageDrivers` replaces them).
+   *
    * @since 0.1.0
    * @category tags
    * @example

@@ -21,6 +21,9 @@ import type { Trial } from "./internal/models/trial.js"
 import * as TrialModule from "./Trial.js"
 
 /**
+ * The rule: which validation metric, its direction, how many validations without improvement stop a trial, and by
+ * how much a value must beat the best to count.
+ *
  * @since 0.1.0
  * @category models
  * @example

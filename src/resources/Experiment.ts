@@ -35,6 +35,9 @@ import * as Workspace from "./Workspace.js"
 
 export {
   /**
+   * An experiment as the master describes it (GetExperiment): id, name, state, config, labels, owner, project,
+   * progress, its trials' ids and its place in the job queue.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -47,6 +50,8 @@ export {
    */
   Experiment,
   /**
+   * The states an experiment never leaves: COMPLETED, CANCELED, DELETED and ERROR.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -57,6 +62,8 @@ export {
    */
   experimentTerminalStates as terminalStates,
   /**
+   * An active experiment's place in the job queue: its scheduling state and how many jobs are ahead of it.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -70,6 +77,9 @@ export {
    */
   JobSummary,
   /**
+   * One step of an experiment's validation history: the trial that improved the searcher metric, when, and its
+   * value.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -86,6 +96,8 @@ export {
 
 export type {
   /**
+   * The orders of list and stream (`sortBy`), as the master names them without the `SORT_BY_` prefix.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -96,6 +108,8 @@ export type {
    */
   ExperimentSortBy,
   /**
+   * An experiment's state, without the `STATE_` prefix (states added by a newer master arrive as their names).
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -1150,6 +1164,8 @@ export {
 
 export {
   /**
+   * An experiment found by a search, with its best trial (`null` before it has one).
+   *
    * @since 0.1.0
    * @category models
    * @example

@@ -7,6 +7,8 @@
  */
 export {
   /**
+   * A metric group: `training`, `validation` or any custom name.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -17,6 +19,8 @@ export {
    */
   type Group,
   /**
+   * The metric reports of many trials and one group as one constant-memory stream, in batches of trials per request.
+   *
    * @since 0.1.0
    * @category streams
    * @example
@@ -34,6 +38,8 @@ export {
    */
   stream,
   /**
+   * One metric report of a trial: its step, when it was stored, the values and the group.
+   *
    * @since 0.1.0
    * @category models
    * @example

@@ -40,6 +40,8 @@ import * as ModelVersion from "./ModelVersion.js"
 export const Model = Models.Model
 
 /**
+ * The type of a model snapshot (the instance type of `Model.Model`).
+ *
  * @since 0.1.0
  * @category models
  * @example

@@ -37,6 +37,8 @@ import * as Wire from "./internal/wire.js"
 export const ModelVersion = Models.ModelVersion
 
 /**
+ * The type of a version snapshot (the instance type of `ModelVersion.ModelVersion`).
+ *
  * @since 0.1.0
  * @category models
  * @example

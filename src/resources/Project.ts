@@ -38,6 +38,8 @@ import * as Workspace from "./Workspace.js"
 export const Project = Projects.Project
 
 /**
+ * The type of a project snapshot (the instance type of `Project.Project`).
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -64,6 +66,8 @@ export type Project = Projects.Project
 export const Note = Projects.Note
 
 /**
+ * The type of a project note (the instance type of `Project.Note`).
+ *
  * @since 0.1.0
  * @category models
  * @example

@@ -22,6 +22,8 @@ import type * as Resource from "./internal/resource.js"
 
 export {
   /**
+   * A checkpoint as a trial's summary names it (`bestCheckpoint`): its uuid, end time, state and batch count.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -34,6 +36,9 @@ export {
    */
   CheckpointRecord,
   /**
+   * A trial as the master describes it (GetTrial): state, hyperparameters, restarts, batches processed, best and
+   * latest validation, best checkpoint and summary metrics.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -46,6 +51,8 @@ export {
    */
   Trial,
   /**
+   * The states a trial never leaves: CANCELED, COMPLETED and ERROR.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -56,6 +63,9 @@ export {
    */
   trialTerminalStates as terminalStates,
   /**
+   * A validation as a trial's summary names it (`bestValidation`, `latestValidation`): when, its metrics, inputs and
+   * batches.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -71,6 +81,8 @@ export {
 
 export type {
   /**
+   * The orders of an experiment's trials (`sortBy`), as the master names them without the `SORT_BY_` prefix.
+   *
    * @since 0.1.0
    * @category models
    * @example
@@ -81,6 +93,8 @@ export type {
    */
   TrialSortBy,
   /**
+   * A trial's state, without the `STATE_` prefix (states added by a newer master arrive as their names).
+   *
    * @since 0.1.0
    * @category models
    * @example

@@ -38,6 +38,8 @@ import * as Wire from "./internal/wire.js"
 export const User = Users.User
 
 /**
+ * The type of a user snapshot (the instance type of `User.User`).
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -64,6 +66,8 @@ export type User = Users.User
 export const AgentUserGroup = Users.AgentUserGroup
 
 /**
+ * The type of a POSIX user and group (the instance type of `User.AgentUserGroup`).
+ *
  * @since 0.1.0
  * @category models
  * @example

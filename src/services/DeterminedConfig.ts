@@ -73,6 +73,9 @@ export interface Service {
 }
 
 /**
+ * The configuration in effect: the canonical master URL, the credentials (`Redacted`), timeouts, limits and TLS
+ * options.
+ *
  * @since 0.1.0
  * @category tags
  * @example
@@ -198,6 +201,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, InvalidConfi
   })
 
 /**
+ * The configuration from options given in code, checked (`InvalidConfiguration` for a master URL that cannot be
+ * canonicalised).
+ *
  * @since 0.1.0
  * @category layers
  * @example

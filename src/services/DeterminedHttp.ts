@@ -116,6 +116,9 @@ export interface ApiRequest {
 export type ErrorOf<R extends ApiRequest> = Http.ErrorOf<R>
 
 /**
+ * What the configured HTTP client does: send a request described as data and decode its JSON answer, ignore it,
+ * stream its lines, or stream its bytes.
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -159,6 +162,9 @@ export interface Service {
 }
 
 /**
+ * The configured HTTP client of the SDK (base URL, session token, timeouts, retries, error mapping): what every
+ * resource operation requires.
+ *
  * @since 0.1.0
  * @category tags
  * @example
@@ -209,6 +215,8 @@ const isIdempotent = (request: ApiRequest) =>
   request.idempotent ?? (request.method === "GET" || request.method === "PUT" || request.method === "DELETE")
 
 /**
+ * Build the service from the configuration, the session and the platform's `HttpClient`.
+ *
  * @since 0.1.0
  * @category constructors
  * @example
@@ -309,6 +317,8 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
 )
 
 /**
+ * The service as a layer, from `DeterminedConfig`, `Session` and an `HttpClient`.
+ *
  * @since 0.1.0
  * @category layers
  * @example

@@ -65,6 +65,9 @@ export interface Page<A> {
 }
 
 /**
+ * Options of `stream` and `collect`: the first row's offset, how many rows to read at most, and how many pages to
+ * fetch ahead of the consumer.
+ *
  * @since 0.1.0
  * @category models
  * @example

@@ -42,6 +42,8 @@ export interface Key<A> {
 }
 
 /**
+ * A cache key from a resource kind and an id (numbers and strings give the same key).
+ *
  * @since 0.1.0
  * @category constructors
  * @example
@@ -108,6 +110,9 @@ export interface Identity {
 }
 
 /**
+ * Options of `invalidate`: also the related entries, and the kinds that go stale when the cache knows nothing of the
+ * entity.
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -130,6 +135,8 @@ export interface InvalidateOptions {
 }
 
 /**
+ * What a cache does: read through it, refresh, store, look up, invalidate (by key, kind or all) and count.
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -181,6 +188,8 @@ export interface Service {
 }
 
 /**
+ * The cache of resource snapshots in use: `layerMemory` (the default) or `layerDisabled`.
+ *
  * @since 0.1.0
  * @category tags
  * @example
@@ -198,6 +207,8 @@ export interface Service {
 export class ResourceCache extends Context.Tag("effect-determined/ResourceCache")<ResourceCache, Service>() {}
 
 /**
+ * Options of the memory cache: how many entries it keeps and how long it serves one.
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -515,6 +526,8 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<ResourceCa
   Layer.effect(ResourceCache, makeMemory(options))
 
 /**
+ * No cache: every `get` asks the master (what `DET_CACHE=off` selects).
+ *
  * @since 0.1.0
  * @category layers
  * @example

@@ -49,6 +49,9 @@ export interface Credential {
 }
 
 /**
+ * What a session does: give the current credential (logging in first), log in again once for a refused one, log out,
+ * and name its user.
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -77,6 +80,8 @@ export interface Service {
 }
 
 /**
+ * The session in use: the bearer token every request carries.
+ *
  * @since 0.1.0
  * @category tags
  * @example
@@ -106,6 +111,9 @@ const isLocal = (master: string) => {
 }
 
 /**
+ * Build a session from the configuration and the platform's `HttpClient`: a given token, or a lazy login with the
+ * configured user and password.
+ *
  * @since 0.1.0
  * @category constructors
  * @example
@@ -244,6 +252,8 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | HttpClient.H
 )
 
 /**
+ * The session as a layer, from `DeterminedConfig` and an `HttpClient`.
+ *
  * @since 0.1.0
  * @category layers
  * @example

@@ -189,6 +189,8 @@ export interface RequestRecord {
 }
 
 /**
+ * The types of the LocalMaster service.
+ *
  * @since 0.1.0
  * @category models
  * @example
@@ -199,6 +201,9 @@ export interface RequestRecord {
  */
 export declare namespace LocalMaster {
   /**
+   * What a LocalMaster does: answer requests, record them, advance its simulation, inject trial failures, seed
+   * experiments, metrics and logs, and report its fault plan's statistics.
+   *
    * @since 0.1.0
    * @category models
    * @example
