@@ -98,6 +98,15 @@ export type GetError = Errors.RequestError | Errors.NotFound
  *
  * @since 0.1.0
  * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { ModelVersion } from "effect-determined"
+ *
+ * const describe = (e: ModelVersion.ListError): string => (e._tag === "NotFound" ? `no model ${e.id}` : e.message)
+ * const numbers = ModelVersion.list("mnist").pipe(
+ *   Effect.map((versions) => versions.map((v) => v.version)),
+ *   Effect.mapError(describe)
+ * )
  */
 export type ListError = Errors.RequestError | Errors.NotFound
 
