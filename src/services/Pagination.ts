@@ -102,6 +102,11 @@ const nextOffset = <A>(offset: number, page: Page<A>): Option.Option<number> => 
 /**
  * All rows of a paginated endpoint as a lazy stream, with one page of read-ahead by default.
  *
+ * The read-ahead follows the consumer's demand: the first page is delivered in two chunks, and the second page is
+ * requested when the consumer pulls the second chunk (so a `Stream.take` of up to half a page, or a
+ * `Stream.runHead`, makes one request); from then on the next page is requested as soon as a page arrives, while
+ * the consumer works on it. With `maxItems`, no page is requested past the one that holds the last row.
+ *
  * @since 0.1.0
  * @category constructors
  * @example
@@ -123,24 +128,50 @@ export const stream = <A, E, R>(
     readonly offset: number
     readonly seen: number
     readonly pending: Fiber.Fiber<Page<A>, E> | undefined
+    /** The second half of the first page, not delivered yet, and where the page after it starts. */
+    readonly rest: { readonly items: ReadonlyArray<A>; readonly next: Option.Option<number> } | undefined
+    /** Before the consumer has pulled past the first chunk of the first page. */
+    readonly first: boolean
   }
+  // One page of read-ahead: the next page is requested while the consumer works on this one. The read-ahead fiber
+  // sends its request at once, so that it is in flight while this page is consumed (and, with streamDecoded,
+  // decoded) instead of after.
+  const readAheadFrom = (next: Option.Option<number>) =>
+    Effect.gen(function*() {
+      const pending = readAhead && Option.isSome(next) ? yield* Effect.fork(fetchPage(next.value)) : undefined
+      if (pending !== undefined) yield* letReadAheadStart
+      return pending
+    })
   return Stream.paginateChunkEffect<State, A, E, R>(
-    { offset: options.offset ?? 0, seen: 0, pending: undefined },
+    { offset: options.offset ?? 0, seen: 0, pending: undefined, rest: undefined, first: true },
     (state) =>
       Effect.gen(function*() {
+        if (state.rest !== undefined) {
+          // the consumer wants more than half of the first page: it will likely want the next one too
+          const { items, next } = state.rest
+          const pending = yield* readAheadFrom(next)
+          return [
+            Chunk.unsafeFromArray(items as Array<A>),
+            Option.map(next, (offset): State => ({ offset, seen: state.seen, pending, rest: undefined, first: false }))
+          ] as const
+        }
         const page = state.pending === undefined ? yield* fetchPage(state.offset) : yield* Fiber.join(state.pending)
         const room = max === undefined ? page.items.length : Math.max(0, max - state.seen)
         const items = page.items.length > room ? page.items.slice(0, room) : page.items
         const seen = state.seen + items.length
         const next = max !== undefined && seen >= max ? Option.none() : nextOffset(state.offset, page)
-        // One page of read-ahead: the next page is requested while the consumer works on this one.
-        const pending = readAhead && Option.isSome(next) ? yield* Effect.fork(fetchPage(next.value)) : undefined
-        // the read-ahead fiber sends its request now, so that it is in flight while this page is consumed (and, with
-        // streamDecoded, decoded) instead of after
-        if (pending !== undefined) yield* letReadAheadStart
+        if (state.first && readAhead && Option.isSome(next) && items.length > 1) {
+          // the first page: no read-ahead until the consumer pulls its second half
+          const half = Math.ceil(items.length / 2)
+          return [
+            Chunk.unsafeFromArray(items.slice(0, half) as Array<A>),
+            Option.some<State>({ ...state, seen, rest: { items: items.slice(half), next } })
+          ] as const
+        }
+        const pending = yield* readAheadFrom(next)
         return [
           Chunk.unsafeFromArray(items as Array<A>),
-          Option.map(next, (offset): State => ({ offset, seen, pending }))
+          Option.map(next, (offset): State => ({ offset, seen, pending, rest: undefined, first: false }))
         ] as const
       })
   )

@@ -63,11 +63,49 @@ describe("Pagination", () => {
       assert.deepStrictEqual(yield* Ref.get(offsets), [0, 100])
     }))
 
-  it.effect("the stream is lazy: taking 5 rows fetches at most the page ahead", () =>
+  it.effect("the stream is lazy: taking 5 rows (or the first) fetches one page", () =>
     Effect.gen(function*() {
       const { fetch, offsets } = yield* server(1000, () => 100)
       const rows = yield* Pagination.stream(fetch).pipe(Stream.take(5), Stream.runCollect)
       assert.deepStrictEqual(Chunk.toReadonlyArray(rows), [0, 1, 2, 3, 4])
-      assert.isAtMost((yield* Ref.get(offsets)).length, 2)
+      assert.deepStrictEqual(yield* Ref.get(offsets), [0])
+      const half = yield* Pagination.stream(fetch).pipe(Stream.take(50), Stream.runCollect)
+      assert.strictEqual(Chunk.size(half), 50)
+      assert.deepStrictEqual(yield* Ref.get(offsets), [0, 0])
+      const head = yield* Stream.runHead(Pagination.stream(fetch))
+      assert.deepStrictEqual(head._tag === "Some" && head.value, 0)
+      assert.deepStrictEqual(yield* Ref.get(offsets), [0, 0, 0])
+    }))
+
+  it.effect("read-ahead: the second page once the consumer reaches the first page's second half, then one page ahead", () =>
+    Effect.gen(function*() {
+      const { fetch, offsets } = yield* server(1000, () => 100)
+      const requestedWhen: Array<[number, ReadonlyArray<number>]> = []
+      yield* Pagination.stream(fetch).pipe(
+        Stream.tap((row) =>
+          [49, 50, 150, 250].includes(row)
+            ? Effect.map(Ref.get(offsets), (os) => void requestedWhen.push([row, os]))
+            : Effect.void
+        ),
+        Stream.take(300),
+        Stream.runDrain
+      )
+      assert.deepStrictEqual(requestedWhen, [
+        [49, [0]],
+        [50, [0, 100]],
+        [150, [0, 100, 200]],
+        [250, [0, 100, 200, 300]]
+      ])
+      // Stream.take(60) of pages of 100 reads the page ahead (it reached the second half)
+      yield* Ref.set(offsets, [])
+      yield* Pagination.stream(fetch).pipe(Stream.take(60), Stream.runDrain)
+      assert.deepStrictEqual(yield* Ref.get(offsets), [0, 100])
+    }))
+
+  it.effect("readAhead: 0 fetches strictly on demand", () =>
+    Effect.gen(function*() {
+      const { fetch, offsets } = yield* server(1000, () => 100)
+      yield* Pagination.stream(fetch, { readAhead: 0 }).pipe(Stream.take(100), Stream.runDrain)
+      assert.deepStrictEqual(yield* Ref.get(offsets), [0])
     }))
 })

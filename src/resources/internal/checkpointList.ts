@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as Errors from "../../DeterminedError.js"
+import type * as Errors from "../../DeterminedError.js"
 import { DeterminedHttp, type QueryValue } from "../../services/DeterminedHttp.js"
 import * as Pagination from "../../services/Pagination.js"
 import {
@@ -17,6 +17,7 @@ import {
 } from "./models/checkpoint.js"
 import { CheckpointsResponse } from "./models/fast.js"
 import { metricNumber } from "./models/metricValues.js"
+import { clientInvalid } from "./resource.js"
 import * as Wire from "./wire.js"
 
 /**
@@ -61,8 +62,7 @@ export type ListCheckpointsOptions =
  */
 export type ListError = Errors.RequestError | Errors.NotFound | Errors.InvalidRequest
 
-const invalid = (path: string, message: string) =>
-  new Errors.InvalidRequest({ method: "GET", path, status: 0, reason: "ClientValidation", message })
+const invalid = (path: string, message: string) => clientInvalid("GET", path, message)
 
 /** The query of one request, or a validation error. @internal */
 export const query = (

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Errors from "../../DeterminedError.js"
 import * as PagedDecode from "../../internal/pagination.js"
 import { type ApiRequest, DeterminedHttp, type ErrorOf } from "../../services/DeterminedHttp.js"
 import * as Pagination from "../../services/Pagination.js"
@@ -138,12 +139,13 @@ export const stale = <Id, A>(kind: Kind<Id, A>, id: Id): Effect.Effect<void, nev
  */
 export interface LimitOptions {
   /**
-   * At most this many rows (MLflow's `max_results`). No page is requested beyond the one that holds the last of
-   * them, and the page size is at most `limit`.
+   * At most this many rows (MLflow's `max_results`), a positive integer. Each page asks for the rows still missing
+   * (at most `pageSize`, default 100), and no page is requested beyond the one that holds the last of them.
    */
   readonly limit?: number | undefined
   /**
-   * Rows per request. Default: the master's (100 rows), or `limit` when that is smaller.
+   * Rows per request, a positive integer. Default: the master's (100 rows a page for experiments, every row at
+   * once for the other lists), or at most 100 with `limit`.
    */
   readonly pageSize?: number | undefined
 }
@@ -163,24 +165,58 @@ export interface ListSpec<Options, Row, R extends ApiRequest, S, I> {
   readonly page: (response: S) => Pagination.Page<Row>
 }
 
-const pageSizeFor = (options: LimitOptions): number | undefined => {
+/** Rows a page asks for when `limit` is given without `pageSize`: the master's default page on its paged lists. */
+const defaultPageSize = 100
+
+// With `limit`, a page asks for the rows still missing (pages start at offset 0, so `offset` rows were delivered).
+const pageLimit = (options: LimitOptions, offset: number): number | undefined => {
   const { limit, pageSize } = options
   if (limit === undefined) return pageSize
-  const most = Math.max(1, limit)
-  return pageSize === undefined ? (most < 100 ? most : undefined) : Math.min(pageSize, most)
+  return Math.min(pageSize ?? defaultPageSize, Math.max(1, limit - offset))
+}
+
+/** An SDK-side check failed: `InvalidRequest{reason: "ClientValidation"}`, nothing sent. @internal */
+export const clientInvalid = (method: string, path: string, message: string): Errors.InvalidRequest =>
+  new Errors.InvalidRequest({ method, path, status: 0, reason: "ClientValidation", message })
+
+const checkLimits = (path: string, options: LimitOptions): Effect.Effect<void, Errors.InvalidRequest> => {
+  for (const name of ["limit", "pageSize"] as const) {
+    const n = options[name]
+    if (n !== undefined && !(Number.isSafeInteger(n) && n > 0)) {
+      return Effect.fail(clientInvalid("GET", path, `${name} must be a positive integer, got ${n}`))
+    }
+  }
+  return Effect.void
 }
 
 const pageFetcher = <Options extends LimitOptions, Row, const R extends ApiRequest, S, I>(
   spec: ListSpec<Options, Row, R, S, I>,
   options: Options
-) => {
-  const limit = pageSizeFor(options)
-  return (offset: number): Effect.Effect<Pagination.Page<Row>, ErrorOf<R>, DeterminedHttp> =>
-    Effect.flatMap(
-      DeterminedHttp,
-      (http) => Effect.map(http.json(spec.request(options, { offset, limit }), spec.schema), spec.page)
+) =>
+(offset: number): Effect.Effect<Pagination.Page<Row>, ErrorOf<R>, DeterminedHttp> =>
+  Effect.flatMap(
+    DeterminedHttp,
+    (http) =>
+      Effect.map(
+        http.json(spec.request(options, { offset, limit: pageLimit(options, offset) }), spec.schema),
+        spec.page
+      )
+  )
+
+// the limits checked before the first request
+const checked = <Options extends LimitOptions, Row, E, R>(
+  spec: ListSpec<Options, any, any, any, any>,
+  options: Options,
+  stream: () => Stream.Stream<Row, E, R>
+): Stream.Stream<Row, E | Errors.InvalidRequest, R> =>
+  options.limit === undefined && options.pageSize === undefined
+    ? stream()
+    : Stream.unwrap(
+      Effect.as(
+        checkLimits(spec.request(options, { offset: 0, limit: undefined }).path, options),
+        Stream.suspend(stream)
+      )
     )
-}
 
 const collect = <Row, E, R>(span: string, stream: Stream.Stream<Row, E, R>): Effect.Effect<ReadonlyArray<Row>, E, R> =>
   Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray).pipe(Effect.withSpan(span))
@@ -194,8 +230,8 @@ const collect = <Row, E, R>(span: string, stream: Stream.Stream<Row, E, R>): Eff
 export const list = <Options extends LimitOptions, Row, const R extends ApiRequest, S, I>(
   spec: ListSpec<Options, Row, R, S, I>
 ) => {
-  const stream = (options: Options): Stream.Stream<Row, ErrorOf<R>, DeterminedHttp> =>
-    Pagination.stream(pageFetcher(spec, options), { maxItems: options.limit })
+  const stream = (options: Options): Stream.Stream<Row, ErrorOf<R> | Errors.InvalidRequest, DeterminedHttp> =>
+    checked(spec, options, () => Pagination.stream(pageFetcher(spec, options), { maxItems: options.limit }))
   return {
     stream,
     list: (options: Options) => collect(spec.span, stream(options))
@@ -212,10 +248,15 @@ export const listDecoded = <Options extends LimitOptions, Raw, Row, const R exte
     readonly decode: (options: Options, rows: ReadonlyArray<Raw>) => Effect.Effect<ReadonlyArray<Row>, E2, R2>
   }
 ) => {
-  const stream = (options: Options): Stream.Stream<Row, ErrorOf<R> | E2, DeterminedHttp | R2> =>
-    PagedDecode.streamDecoded(pageFetcher(spec, options), (rows) => spec.decode(options, rows), {
-      maxItems: options.limit
-    })
+  const stream = (options: Options): Stream.Stream<Row, ErrorOf<R> | E2 | Errors.InvalidRequest, DeterminedHttp | R2> =>
+    checked(
+      spec,
+      options,
+      () =>
+        PagedDecode.streamDecoded(pageFetcher(spec, options), (rows) => spec.decode(options, rows), {
+          maxItems: options.limit
+        })
+    )
   return {
     stream,
     list: (options: Options) => collect(spec.span, stream(options))
