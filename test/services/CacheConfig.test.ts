@@ -98,6 +98,15 @@ describe("cache options of Determined.layerConfig", () => {
       assert.strictEqual(r.size, 0)
     }))
 
+  it.effect("options given as one Config: the cache from the DET_CACHE variables", () =>
+    Effect.gen(function*() {
+      const r = yield* probe.pipe(
+        Effect.provide(Determined.layerConfig(Config.all({ master: Config.string("MY_MASTER") }))),
+        Effect.withConfigProvider(env({ MY_MASTER: "det:8080", DET_CACHE_CAPACITY: "2" }))
+      )
+      assert.strictEqual(r.size, 2)
+    }))
+
   it.effect("a Config of options, and plain options", () =>
     Effect.gen(function*() {
       const fromConfig = yield* probe.pipe(
