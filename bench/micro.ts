@@ -19,23 +19,7 @@ import * as Kinds from "../src/resources/internal/kinds.js"
 import * as ExperimentModels from "../src/resources/internal/models/experiment.js"
 import * as Fast from "../src/resources/internal/models/fast.js"
 import { TrialLogLine } from "../src/resources/internal/trialLogs.js"
-
-const cpuMicros = () => {
-  const u = process.cpuUsage()
-  return u.user + u.system
-}
-
-/** CPU µs per item of `f` (which handles `items` items), best of `repeat` runs after one warm-up. */
-const measure = async (items: number, f: () => Promise<unknown> | unknown, repeat = 5): Promise<number> => {
-  await f()
-  let best = Infinity
-  for (let i = 0; i < repeat; i++) {
-    const start = cpuMicros()
-    await f()
-    best = Math.min(best, (cpuMicros() - start) / items)
-  }
-  return best
-}
+import { measure } from "./cpu.js"
 
 const main = async () => {
   const recorded = new Map<string, string>()

@@ -32,10 +32,10 @@ import { World } from "./internal/domain/store.js"
 import { openSession } from "./internal/domain/users.js"
 import { advance } from "./internal/drivers/advance.js"
 import type * as Faults from "./internal/faults.js"
-import { applyPlan, connectionError, connectionFault, faultKinds } from "./internal/faults.js"
+import { applyPlan, connectionError, connectionFault, failedConnection, faultKinds } from "./internal/faults.js"
 import { readStreamBody, requestBodyText, routerRequest, toClientResponse } from "./internal/inProcess.js"
 import { startServer } from "./internal/node.js"
-import type { Outcome } from "./internal/router.js"
+import type { Outcome, Served } from "./internal/router.js"
 import { route } from "./internal/router.js"
 import { checkpointDownload } from "./internal/routes/checkpointDownload.js"
 import { routes } from "./internal/routes/index.js"
@@ -308,26 +308,59 @@ const defaultUsers = [
 ]
 
 /**
- * The in-process answer of a master made by {@link make} without a fault plan: no web body is read or written, so
- * a request through {@link httpClient} never leaves the fiber (determinism under `TestClock`).
+ * The in-process answer of a master made by {@link make} (with its fault plan, if any): no web body is read or
+ * written, so a request through {@link httpClient} never leaves the fiber (determinism under `TestClock`).
  */
 const inProcess = new WeakMap<LocalMaster.Service, (request: Request, bodyText: string) => Effect.Effect<Outcome>>()
 
+const webHeaders = (contentType: string, extra: Readonly<Record<string, string>>) => {
+  const headers = new Headers({ "content-type": contentType })
+  for (const [k, v] of Object.entries(extra)) headers.append(k, v)
+  return headers
+}
+
+/** An outcome as the web `Response` of `handle` (and of the node bridge of `serve`). */
 const toResponse = (outcome: Outcome): Effect.Effect<Response> => {
-  if (outcome._tag === "Body") {
-    const headers = new Headers({ "content-type": outcome.contentType })
-    for (const [k, v] of Object.entries(outcome.headers)) headers.append(k, v)
-    const body = outcome.body.length === 0 ? null : outcome.body
-    return Effect.succeed(new Response(body as BodyInit | null, { status: outcome.status, headers }))
-  }
-  return Stream.toReadableStreamEffect(outcome.stream).pipe(
-    Effect.map((readable) =>
-      new Response(readable, {
-        status: 200,
-        headers: { "content-type": "application/json", "transfer-encoding": "chunked" }
+  switch (outcome._tag) {
+    case "Body": {
+      const body = outcome.body.length === 0 ? null : outcome.body
+      return Effect.succeed(
+        new Response(body as BodyInit | null, {
+          status: outcome.status,
+          headers: webHeaders(outcome.contentType, outcome.headers)
+        })
+      )
+    }
+    case "NoResponse":
+      return Effect.succeed(failedConnection(outcome.fault))
+    case "Broken": {
+      let sent = outcome.head.length === 0
+      const head = outcome.head
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) controller.error(connectionError("dropped"))
+          else controller.enqueue(head)
+          sent = true
+        }
       })
-    )
-  )
+      return Effect.succeed(
+        new Response(body, { status: outcome.status, headers: webHeaders(outcome.contentType, outcome.headers) })
+      )
+    }
+    case "Stream":
+      // a web stream's error discards the chunks not read yet: one empty chunk before a failure waits for the
+      // reader to take what came before it (a cut stream's last, partial line)
+      return Stream.toReadableStreamEffect(
+        Stream.catchAll(outcome.stream, (e) => Stream.concat(Stream.succeed(new Uint8Array(0)), Stream.fail(e)))
+      ).pipe(
+        Effect.map((readable) =>
+          new Response(readable, {
+            status: 200,
+            headers: { "content-type": "application/json", "transfer-encoding": "chunked" }
+          })
+        )
+      )
+  }
 }
 
 /**
@@ -356,7 +389,7 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
     addResourcePools(world, options.resourcePools ?? [])
     let log: Array<RequestRecord> = []
     const advanceNow = Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => advance(world, t)))
-    const extra = (path: string, request: Request, bodyText: string): Outcome | undefined => {
+    const extra = (path: string, request: Request, bodyText: string): Served | undefined => {
       if (path === "/info" && request.method === "GET") {
         return {
           _tag: "Body",
@@ -396,17 +429,19 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
           advance(world, t)
           return route(world, routes, request, bodyText, extra)
         }))
+    // a fault plan works on outcomes, in the fiber: the same answer serves the in-process client and the web
+    const faulty = options.faults === undefined ? undefined : applyPlan(options.faults, options.seed ?? 42, answer)
+    const respond = faulty?.answer ?? answer
     const handle = (request: Request): Effect.Effect<Response> =>
       Effect.gen(function*() {
         const bodyText = request.body === null
           ? ""
           : yield* Effect.promise(() => request.text()).pipe(Effect.orElseSucceed(() => ""))
-        return yield* toResponse(yield* answer(request, bodyText))
+        return yield* toResponse(yield* respond(request, bodyText))
       }).pipe(Effect.withSpan("LocalMaster.handle"))
 
-    const faulty = options.faults === undefined ? undefined : applyPlan(options.faults, options.seed ?? 42, handle)
     const service: LocalMaster.Service = {
-      handle: faulty?.handle ?? handle,
+      handle,
       requests: Effect.sync(() => [...log]),
       resetRequests: Effect.sync(() => {
         log = []
@@ -442,14 +477,11 @@ export const make = (options: Options = {}): Effect.Effect<LocalMaster.Service, 
       openStreams: faulty?.openStreams ?? Effect.succeed(0),
       setFaultsActive: faulty?.setActive ?? (() => Effect.void)
     }
-    // without a fault plan (which works on web responses and their byte streams) the in-process client skips the
-    // web Request/Response pair: see httpClient
-    if (faulty === undefined) {
-      inProcess.set(
-        service,
-        (request, bodyText) => answer(request, bodyText).pipe(Effect.withSpan("LocalMaster.handle"))
-      )
-    }
+    // the in-process client skips the web Request/Response pair: see httpClient
+    inProcess.set(
+      service,
+      (request, bodyText) => respond(request, bodyText).pipe(Effect.withSpan("LocalMaster.handle"))
+    )
     return service
   })
 
@@ -494,7 +526,15 @@ export const httpClient = (master: LocalMaster.Service): HttpClient.HttpClient =
       if (direct !== undefined) {
         const bodyText = yield* requestBodyText(request.body)
         if (bodyText !== undefined) {
-          return toClientResponse(request, yield* direct(routerRequest(request, url), bodyText))
+          const outcome = yield* direct(routerRequest(request, url), bodyText)
+          if (outcome._tag === "NoResponse") {
+            return yield* new HttpClientError.RequestError({
+              request,
+              reason: "Transport",
+              cause: connectionError(outcome.fault)
+            })
+          }
+          return toClientResponse(request, outcome)
         }
       }
       const headers = new Headers()

@@ -3,8 +3,9 @@
  * emulator untouched, what the SDK does with each fault, `LocalMaster.serve` (a dropped connection is a destroyed
  * socket) and `npm run local-master -- --faults`.
  */
+import { HttpClientRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Fiber, Layer, Stream } from "effect"
+import { Chunk, Duration, Effect, Fiber, Layer, Random, Stream, TestClock, TestContext } from "effect"
 import { Determined, Experiment, Project, RetryPolicy, Trial, Workspace } from "effect-determined"
 import { LocalMaster } from "effect-determined/testing"
 import { spawn } from "node:child_process"
@@ -82,6 +83,122 @@ describe("fault plan: injected faults", () => {
       assert.deepStrictEqual(a, b)
       assert.isTrue(a.out.includes(200) && a.out.includes(502) && a.out.includes(503))
       assert.strictEqual(a.stats.status502 + a.stats.status503 + a.stats.html, a.out.filter((s) => s !== 200).length)
+    }))
+
+  it("in process, a fault plan answers within the fiber: Effect.runSync sees the 503, the refusal, the cut stream", () => {
+    const plan: LocalMaster.FaultPlan = {
+      rules: [
+        { method: "GET", path: "/api/v1/master", status: { "503": 1 } },
+        { method: "GET", path: "/api/v1/me", refuse: 1 },
+        { method: "GET", path: "/api/v1/trials/*/logs", cutAfterLines: 3 },
+        { method: "GET", path: "/api/v1/experiments/*", dropAfter: 1 }
+      ]
+    }
+    const program = Effect.gen(function*() {
+      const master = yield* LocalMaster.make({ seed: 1, faults: plan })
+      const [experimentId] = yield* master.seedExperiments(1)
+      yield* master.seedLogs(experimentId!, 10)
+      const token = yield* master.token()
+      const client = LocalMaster.httpClient(master)
+      const get = (path: string) =>
+        client.execute(HttpClientRequest.get(`http://local${path}`).pipe(HttpClientRequest.bearerToken(token)))
+      const unavailable = (yield* get("/api/v1/master")).status
+      const refused = yield* Effect.flip(get("/api/v1/me"))
+      const logs = yield* get(`/api/v1/trials/${experimentId}/logs`)
+      const lines: Array<string> = []
+      const cut = yield* Effect.flip(
+        Stream.runForEach(Stream.decodeText(logs.stream), (text) => Effect.sync(() => lines.push(text)))
+      )
+      const half = yield* Effect.flip(Effect.flatMap(get(`/api/v1/experiments/${experimentId}`), (r) => r.text))
+      return { unavailable, refused, received: lines.join(""), cut, half, stats: yield* master.faultStats }
+    }).pipe(Effect.scoped)
+    // no promise, no timer: the whole program runs synchronously
+    const out = Effect.runSync(program)
+    assert.strictEqual(out.unavailable, 503)
+    assert.strictEqual(out.refused._tag, "RequestError")
+    assert.strictEqual((out.refused.cause as { code?: string }).code, "ECONNREFUSED")
+    // three whole lines, then the head of the fourth, then the connection breaks
+    assert.strictEqual(out.received.split("\n").length, 4)
+    assert.isFalse(out.received.endsWith("\n"))
+    assert.strictEqual(out.cut._tag, "ResponseError")
+    assert.strictEqual((out.cut.cause as { code?: string }).code, "ECONNRESET")
+    assert.strictEqual(out.half._tag, "ResponseError")
+    assert.deepInclude(out.stats, { status503: 1, refused: 1, streamCut: 1, dropAfter: 1 })
+  })
+
+  it.effect("in process under TestClock, a program meeting every kind of fault has one outcome: the same on every run", () =>
+    Effect.gen(function*() {
+      // everything a plan can do, often: latency, 5xx, 429 bursts, HTML, refused and dropped connections, cut
+      // streams, expired tokens
+      const plan: LocalMaster.FaultPlan = {
+        seed: 9,
+        rules: [
+          { method: "GET", path: "/api/v1/**", status: { "502": 0.05, "503": 0.05 }, html: 0.05, dropAfter: 0.05 },
+          { path: "/api/v1/**", refuse: 0.03, dropBefore: 0.03, rateLimit: { probability: 0.03, burst: 2 } },
+          { method: "GET", path: "/api/v1/trials/*/logs", cutAfterLines: [5, 15] },
+          { path: "/api/v1/**", expireToken: { afterUses: 25 } },
+          { path: "/api/v1/**", latency: { probability: 0.5, millis: [1, 80] } }
+        ]
+      }
+      const run = Effect.gen(function*() {
+        const master = yield* LocalMaster.LocalMaster
+        const program = Effect.gen(function*() {
+          const experimentId = yield* createExperiment(config({
+            searcher: {
+              name: "random",
+              metric: "validation_loss",
+              max_trials: 4,
+              max_concurrent_trials: 4,
+              max_length: { batches: 300 }
+            },
+            hyperparameters: { lr: { type: "log", base: 10, minval: -4, maxval: -1 }, global_batch_size: 32 }
+          }))
+          yield* Effect.sleep("10 seconds")
+          const trials = yield* Experiment.listTrials(experimentId)
+          for (const t of trials) yield* master.seedLogs(t.id, 60)
+          // concurrent reads: the order in which their faults are drawn is the scheduler's, which must not vary
+          const reads = yield* Effect.all(
+            trials.map((t) =>
+              Effect.all([
+                Effect.map(Stream.runCollect(Trial.logs(t.id)), (lines) => Chunk.size(lines)),
+                Effect.map(Trial.get(t.id), (trial) => trial.state)
+              ])
+            ),
+            { concurrency: "unbounded" }
+          )
+          const killed = yield* Effect.either(Experiment.kill(experimentId))
+          return { reads, killed: killed._tag }
+        })
+        const fiber = yield* Effect.fork(program)
+        // TestClock.adjust alone moves the program: nothing in it waits for a real turn of the event loop
+        let steps = 0
+        while ((yield* Fiber.poll(fiber))._tag === "None" && steps < 2_000) {
+          yield* TestClock.adjust("50 millis")
+          steps++
+        }
+        const result = yield* Fiber.join(fiber)
+        return {
+          result,
+          steps,
+          stats: yield* master.faultStats,
+          requests: (yield* master.requests).map((r) => `${r.method} ${r.path}?${r.query}`)
+        }
+      })
+      // each run on its own TestClock from time 0, and the retries' jitter drawn from a Random seeded alike
+      const once = Effect.suspend(() =>
+        run.pipe(
+          Effect.provide(Layer.merge(LocalMaster.layer({ seed: 4, speed: 100, faults: plan }), quick)),
+          Effect.withRandom(Random.make(7)),
+          Effect.provide(TestContext.TestContext)
+        )
+      )
+      const first = yield* once
+      for (let n = 2; n <= 3; n++) assert.deepStrictEqual(yield* once, first, `run ${n}`)
+      // the plan did bite: most kinds of fault were met
+      const met = Object.entries(first.stats).filter(([, n]) => n > 0).map(([k]) => k)
+      assert.includeMembers(met, ["latency", "streamCut", "expiredToken", "refused", "dropBefore"])
+      assert.isAbove(met.length, 7)
+      assert.strictEqual(first.result.reads.length, 4)
     }))
 
   it.effect("a fault before the server never reaches the router: a create answered 503 creates nothing", () =>

@@ -8,9 +8,11 @@
  * connection dropped once the body started, a stream cut after N lines) let the router run first. Each request
  * draws from one PRNG seeded by the plan, so the same requests in the same order meet the same faults.
  *
- * A dropped or refused connection is a `Response` marked in a WeakMap ({@link connectionFault}): the in-process
- * `HttpClient` of `LocalMaster.layer` turns it into a transport error, the node bridge of `LocalMaster.serve`
- * destroys the socket.
+ * The plan works on the router's {@link Outcome}s, within the calling fiber (latency is an `Effect.sleep` on the
+ * `Clock`, a cut stream is an Effect `Stream` that fails), so `LocalMaster.layer` with a plan is as deterministic
+ * under `TestClock` as without one. A dropped or refused connection is the `NoResponse` outcome: the in-process
+ * `HttpClient` turns it into a transport error; on the web side it is a `Response` marked in a WeakMap
+ * ({@link connectionFault}), for which the node bridge of `LocalMaster.serve` destroys the socket.
  *
  * docs/RELIABILITY.md documents the plan's JSON format.
  *
@@ -19,8 +21,10 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import { Rng } from "./domain/rng.js"
+import type { Outcome } from "./router.js"
 import { Code, unaryErrorBody, unauthenticated, WireError } from "./wire.js"
 
 /**
@@ -294,7 +298,8 @@ const connectionFaults = new WeakMap<Response, ConnectionFault>()
 /** A response that stands for a failed connection: the transport must fail instead of answering. @internal */
 export const connectionFault = (response: Response): ConnectionFault | undefined => connectionFaults.get(response)
 
-const failedConnection = (fault: ConnectionFault): Response => {
+/** The web stand-in of a `NoResponse` outcome: the transports see {@link connectionFault}. @internal */
+export const failedConnection = (fault: ConnectionFault): Response => {
   const response = new Response(null, { status: 599 })
   connectionFaults.set(response, fault)
   return response
@@ -314,8 +319,13 @@ export const connectionError = (fault: ConnectionFault): Error =>
 // ---------------------------------------------------------------------------------------------------------------
 // Bodies
 
-const jsonResponse = (status: number, body: string, headers: Record<string, string> = {}) =>
-  new Response(body, { status, headers: { "content-type": "application/json", ...headers } })
+const jsonOutcome = (status: number, body: string, headers: Record<string, string> = {}): Outcome => ({
+  _tag: "Body",
+  status,
+  body,
+  contentType: "application/json",
+  headers
+})
 
 const statusCodes: Record<number, number> = {
   500: Code.Internal,
@@ -335,87 +345,62 @@ const htmlPage = (status: number) =>
   `<!DOCTYPE html>\n<html>\n<head><title>${status} Bad Gateway</title></head>\n<body>\n<center><h1>${status} ` +
   `Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n`
 
-const isStreaming = (response: Response) => response.headers.get("transfer-encoding") === "chunked"
-
-const copyHeaders = (response: Response) => {
-  const headers = new Headers(response.headers)
-  headers.delete("content-length")
-  return headers
-}
+const encoder = new TextEncoder()
 
 /**
- * A body that passes `source` through, optionally breaking after `cutAfter` complete lines (plus `partial` bytes
- * of the next one), and reports when it ends however it ends (done, error, cut, cancel).
+ * `source` passed through, broken after `cutAfter` complete lines (plus `partial` bytes of the next one, delivered
+ * before the failure) when `cutAfter` is set; `onClose` runs once when it ends however it ends (done, failed, cut,
+ * interrupted).
  */
 const passThrough = (
-  source: ReadableStream<Uint8Array>,
+  source: Stream.Stream<Uint8Array, Error>,
   cutAfter: number | undefined,
   partial: number,
   onCut: () => void,
   onClose: () => void
-): ReadableStream<Uint8Array> => {
-  const reader = source.getReader()
-  let seen = 0
-  let finished = false
-  // set once the stream is cut: the head of the broken line is delivered first (an error discards what is queued)
-  let broken = false
-  const finish = () => {
-    if (finished) return
-    finished = true
+): Stream.Stream<Uint8Array, Error> => {
+  let closed = false
+  const close = Effect.sync(() => {
+    if (closed) return
+    closed = true
     onClose()
-  }
-  const cut = (controller: ReadableStreamDefaultController<Uint8Array>, head: Uint8Array | undefined) => {
-    finish()
+  })
+  // uncut (the common case): the source as it is, one finalizer around it
+  if (cutAfter === undefined) return Stream.ensuring(source, close)
+  const dropped = Stream.suspend(() => {
     onCut()
-    reader.cancel().catch(() => {})
-    if (head !== undefined && head.length > 0) {
-      broken = true
-      controller.enqueue(head)
-    } else controller.error(connectionError("dropped"))
-  }
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (cutAfter === 0) cut(controller, undefined)
-    },
-    async pull(controller) {
-      if (broken) {
-        controller.error(connectionError("dropped"))
-        return
-      }
-      try {
-        const { done, value } = await reader.read()
-        if (done) {
-          finish()
-          controller.close()
-          return
-        }
-        if (cutAfter !== undefined) {
-          for (let i = 0; i < value.length; i++) {
-            if (value[i] === 10 && ++seen === cutAfter) {
-              cut(controller, value.subarray(0, Math.min(value.length, i + 1 + partial)))
-              return
-            }
+    return Stream.fail(connectionError("dropped"))
+  })
+  if (cutAfter === 0) return Stream.ensuring(dropped, close)
+  return Stream.suspend(() => {
+    let seen = 0
+    let cut = false
+    return source.pipe(
+      Stream.map((value) => {
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] === 10 && ++seen === cutAfter) {
+            cut = true
+            return value.subarray(0, Math.min(value.length, i + 1 + partial))
           }
         }
-        controller.enqueue(value)
-      } catch (e) {
-        finish()
-        controller.error(e)
-      }
-    },
-    cancel(reason) {
-      finish()
-      return reader.cancel(reason)
-    }
+        return value
+      }),
+      Stream.takeUntil(() => cut),
+      Stream.concat(Stream.suspend(() => (cut ? dropped : Stream.empty))),
+      Stream.ensuring(close)
+    )
   })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // The wrapper
 
+/** How a request is answered: the request (headers, method, URL; its body already read) and the body text. */
+type Answer = (request: Request, bodyText: string) => Effect.Effect<Outcome>
+
 /** A request handler with its plan applied, and what it counted. @internal */
 export interface Faulty {
-  readonly handle: (request: Request) => Effect.Effect<Response>
+  readonly answer: Answer
   readonly stats: Effect.Effect<FaultStats>
   readonly resetStats: Effect.Effect<void>
   /** Streaming responses whose body has not ended yet (done, failed, cut or cancelled). */
@@ -431,15 +416,11 @@ const zeroStats = (): Record<FaultKind, number> => {
 }
 
 /**
- * Applies `plan` around `handle`. Draws are made from a PRNG seeded with `plan.seed ?? seed`.
+ * Applies `plan` around `answer`. Draws are made from a PRNG seeded with `plan.seed ?? seed`.
  *
  * @internal
  */
-export const applyPlan = (
-  plan: FaultPlan,
-  seed: number,
-  handle: (request: Request) => Effect.Effect<Response>
-): Faulty => {
+export const applyPlan = (plan: FaultPlan, seed: number, answer: Answer): Faulty => {
   const valid = validatePlan(plan)
   const rules = valid.rules.map(compile)
   const rng = new Rng(`faults:${valid.seed ?? seed}`)
@@ -478,7 +459,7 @@ export const applyPlan = (
     matching: ReadonlyArray<CompiledRule>,
     request: Request,
     now: number
-  ): { readonly latency: number; readonly answer: Response | undefined } => {
+  ): { readonly latency: number; readonly answer: Outcome | undefined } => {
     let latency = 0
     for (const c of matching) {
       const l = c.rule.latency
@@ -495,17 +476,17 @@ export const applyPlan = (
       const r = c.rule
       if (chance(r.refuse)) {
         count("refused")
-        return { latency, answer: failedConnection("refused") }
+        return { latency, answer: { _tag: "NoResponse", fault: "refused" } }
       }
       if (chance(r.dropBefore)) {
         count("dropBefore")
-        return { latency, answer: failedConnection("dropped") }
+        return { latency, answer: { _tag: "NoResponse", fault: "dropped" } }
       }
       if (r.expireToken !== undefined && token !== null && tokenExpired(c, r.expireToken, token, now)) {
         count("expiredToken")
         return {
           latency,
-          answer: jsonResponse(401, unaryErrorBody(unauthenticated("invalid credentials: the session expired")))
+          answer: jsonOutcome(401, unaryErrorBody(unauthenticated("invalid credentials: the session expired")))
         }
       }
       const rl = r.rateLimit
@@ -514,7 +495,7 @@ export const applyPlan = (
         count("rateLimited")
         return {
           latency,
-          answer: jsonResponse(
+          answer: jsonOutcome(
             429,
             unaryErrorBody(new WireError(Code.ResourceExhausted, "too many requests (LocalMaster fault)")),
             { "retry-after": String(rl.retryAfterSeconds ?? 1) }
@@ -527,7 +508,7 @@ export const applyPlan = (
             count(`status${status}`)
             return {
               latency,
-              answer: jsonResponse(
+              answer: jsonOutcome(
                 status,
                 unaryErrorBody(new WireError(statusCodes[status]!, statusMessages[status]!)),
                 status === 503 ? { "retry-after": "1" } : {}
@@ -541,7 +522,7 @@ export const applyPlan = (
         const status = r.htmlStatus ?? 502
         return {
           latency,
-          answer: new Response(htmlPage(status), { status, headers: { "content-type": "text/html" } })
+          answer: { _tag: "Body", status, body: htmlPage(status), contentType: "text/html", headers: {} }
         }
       }
     }
@@ -549,8 +530,8 @@ export const applyPlan = (
   }
 
   /** Faults once the router answered: a dropped connection mid-body, a stream cut after N lines. */
-  const after = (matching: ReadonlyArray<CompiledRule>, response: Response): Effect.Effect<Response> => {
-    const streaming = isStreaming(response) && response.body !== null
+  const after = (matching: ReadonlyArray<CompiledRule>, outcome: Outcome): Outcome => {
+    const streaming = outcome._tag === "Stream"
     let dropAfter = false
     let cutAfter: number | undefined
     for (const c of matching) {
@@ -560,61 +541,50 @@ export const applyPlan = (
         cutAfter = draw(range)
       }
     }
-    if (streaming) {
+    if (outcome._tag === "Stream") {
       if (dropAfter) cutAfter = 0
       openStreams++
       const kind: FaultKind = dropAfter ? "dropAfter" : "streamCut"
-      const body = passThrough(response.body!, cutAfter, 12, () => count(kind), () => {
-        openStreams--
-      })
-      return Effect.succeed(
-        new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
-      )
+      return {
+        _tag: "Stream",
+        stream: passThrough(outcome.stream, cutAfter, 12, () => count(kind), () => {
+          openStreams--
+        })
+      }
     }
-    if (!dropAfter) return Effect.succeed(response)
-    return Effect.promise(() => response.arrayBuffer()).pipe(
-      Effect.map((buffer) => {
-        const bytes = new Uint8Array(buffer)
-        const half = bytes.subarray(0, Math.floor(bytes.length / 2))
-        count("dropAfter")
-        let sent = half.length === 0
-        const body = new ReadableStream<Uint8Array>({
-          pull(controller) {
-            if (sent) controller.error(connectionError("dropped"))
-            else controller.enqueue(half)
-            sent = true
-          }
-        })
-        return new Response(body, {
-          status: response.status,
-          statusText: response.statusText,
-          headers: copyHeaders(response)
-        })
-      })
-    )
+    if (!dropAfter || outcome._tag !== "Body") return outcome
+    const bytes = typeof outcome.body === "string" ? encoder.encode(outcome.body) : outcome.body
+    count("dropAfter")
+    return {
+      _tag: "Broken",
+      status: outcome.status,
+      contentType: outcome.contentType,
+      headers: outcome.headers,
+      head: bytes.subarray(0, Math.floor(bytes.length / 2))
+    }
   }
 
-  const faultyHandle = (request: Request): Effect.Effect<Response> =>
+  const faultyAnswer: Answer = (request, bodyText) =>
     Effect.suspend(() => {
       const url = new URL(request.url)
       const method = request.method.toUpperCase()
       const matching = !active ?
         [] :
         rules.filter((c) => c.path.test(url.pathname) && (c.methods === undefined || c.methods.has(method)))
-      if (matching.length === 0) return Effect.flatMap(handle(request), (response) => after([], response))
+      if (matching.length === 0) return Effect.map(answer(request, bodyText), (outcome) => after([], outcome))
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const { answer, latency } = before(matching, request, now)
+        const { answer: early, latency } = before(matching, request, now)
         const delay = latency > 0 ? Effect.sleep(latency) : Effect.void
-        if (answer !== undefined) return Effect.as(delay, answer)
+        if (early !== undefined) return Effect.as(delay, early)
         return delay.pipe(
-          Effect.zipRight(handle(request)),
-          Effect.flatMap((response) => after(matching, response))
+          Effect.zipRight(answer(request, bodyText)),
+          Effect.map((outcome) => after(matching, outcome))
         )
       })
     })
 
   return {
-    handle: faultyHandle,
+    answer: faultyAnswer,
     stats: Effect.sync(() => ({ ...stats })),
     resetStats: Effect.sync(() => {
       stats = zeroStats()

@@ -3,7 +3,9 @@
  * router as a bodyless web `Request` (headers, method, URL) plus its body text, and the router's {@link Outcome}
  * comes back as an `HttpClientResponse` whose body is already in memory (or is the route's own Effect `Stream`).
  * No web body is read, so nothing waits for a promise or a timer: a request is answered within the calling
- * fiber, and under `TestClock` the same program with the same seed and clock steps gives the same outcome.
+ * fiber, and under `TestClock` the same program with the same seed and clock steps gives the same outcome. A fault
+ * plan's broken connections stay in the fiber too: a cut stream or a half-sent body fails as a web body read by
+ * `HttpClientResponse.fromWeb` would (`ResponseError` "Decode" with the transport's error as its cause).
  *
  * @internal
  */
@@ -19,7 +21,11 @@ import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { connectionError } from "./faults.js"
 import type { Outcome } from "./router.js"
+
+/** An outcome that is a response (a `NoResponse` is the client's transport error instead). */
+export type Answered = Exclude<Outcome, { readonly _tag: "NoResponse" }>
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
@@ -84,10 +90,10 @@ class OutcomeResponse extends Inspectable.Class implements HttpClientResponse.Ht
   readonly headers: Headers.Headers
   private readonly rawHeaders: globalThis.Headers
 
-  constructor(readonly request: HttpClientRequest.HttpClientRequest, private readonly outcome: Outcome) {
+  constructor(readonly request: HttpClientRequest.HttpClientRequest, private readonly outcome: Answered) {
     super()
     const headers = new globalThis.Headers()
-    if (outcome._tag === "Body") {
+    if (outcome._tag !== "Stream") {
       headers.set("content-type", outcome.contentType)
       for (const [k, v] of Object.entries(outcome.headers)) headers.append(k, v)
       this.status = outcome.status
@@ -124,15 +130,25 @@ class OutcomeResponse extends Inspectable.Class implements HttpClientResponse.Ht
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     const o = this.outcome
-    if (o._tag === "Stream") return o.stream
-    const bytes = this.bytes
-    return bytes.length === 0 ? Stream.empty : Stream.succeed(bytes)
+    switch (o._tag) {
+      case "Stream":
+        return Stream.mapError(o.stream, (cause) => this.decodeError(cause))
+      case "Broken":
+        return Stream.concat(
+          o.head.length === 0 ? Stream.empty : Stream.succeed(o.head),
+          Stream.fail(this.decodeError(connectionError("dropped")))
+        )
+      case "Body": {
+        const bytes = this.bytes
+        return bytes.length === 0 ? Stream.empty : Stream.succeed(bytes)
+      }
+    }
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     const o = this.outcome
     if (o._tag === "Body") return Effect.succeed(typeof o.body === "string" ? o.body : decoder.decode(o.body))
-    return Stream.runCollect(o.stream).pipe(
+    return Stream.runCollect(this.stream).pipe(
       Effect.map((chunks) => Chunk.toReadonlyArray(chunks).map((c) => decoder.decode(c, { stream: true })).join(""))
     )
   }
@@ -170,5 +186,5 @@ class OutcomeResponse extends Inspectable.Class implements HttpClientResponse.Ht
 /** The router's outcome as the platform response the SDK reads. */
 export const toClientResponse = (
   request: HttpClientRequest.HttpClientRequest,
-  outcome: Outcome
+  outcome: Answered
 ): HttpClientResponse.HttpClientResponse => new OutcomeResponse(request, outcome)

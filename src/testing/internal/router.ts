@@ -22,6 +22,16 @@
  * `toWireError`. New state goes in domain/store.ts (`World`); new behaviour in the domain module it belongs to
  * (docs/LOCAL-MASTER.md draws the layers); a new way of training goes in drivers/ as a `TrialDriver`.
  *
+ * ## Why not `HttpRouter`
+ *
+ * Hand-written on a measured reason (`npx tsx bench/router.ts`, numbers in docs/LOCAL-MASTER.md, "Routing"): with
+ * all 125 endpoints and the same `dispatch` behind both, `@effect/platform`'s `HttpRouter` matches faster (0.5 µs vs
+ * 1.1 µs CPU) but costs about twice as much per request in the fiber (73 vs 37 µs for a mix of gets and errors, 65
+ * vs 23 µs for `GetMaster`) and six times as much through `HttpApp.toWebHandler` (232 µs), which would also read
+ * web bodies and leave the fiber. It can express the contract's priority (the three overlapping pairs agree), the
+ * 501s (`RouteNotFound` caught on the app) and both error shapes, but needs five dotted parameter names renamed and
+ * the gateway's case-sensitivity and parameter length configured.
+ *
  * @internal
  */
 import type * as Stream from "effect/Stream"
@@ -102,7 +112,12 @@ const matchPath = (
   return params
 }
 
-/** A response before it becomes a web `Response`. @internal */
+/**
+ * A response before it becomes a web `Response` (LocalMaster.handle, serve) or the in-process client's
+ * `HttpClientResponse`. The last two cases, and a stream that fails, come only from a fault plan (faults.ts).
+ *
+ * @internal
+ */
 export type Outcome =
   | {
     readonly _tag: "Body"
@@ -111,9 +126,23 @@ export type Outcome =
     readonly contentType: string
     readonly headers: Readonly<Record<string, string>>
   }
-  | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array> }
+  /** a newline-delimited stream, status 200; it fails only when a fault plan breaks the connection in it */
+  | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array, Error> }
+  /** no response at all: the connection was refused, or reset before any byte */
+  | { readonly _tag: "NoResponse"; readonly fault: "refused" | "dropped" }
+  /** the status, the headers and `head` (the start of the body) were sent, then the connection broke */
+  | {
+    readonly _tag: "Broken"
+    readonly status: number
+    readonly contentType: string
+    readonly headers: Readonly<Record<string, string>>
+    readonly head: Uint8Array
+  }
 
-const jsonOutcome = (status: number, body: string, headers: Record<string, string> = {}): Outcome => ({
+/** What the router itself answers: a body or a stream (the other outcomes are a fault plan's). @internal */
+export type Served = Extract<Outcome, { readonly _tag: "Body" | "Stream" }>
+
+const jsonOutcome = (status: number, body: string, headers: Record<string, string> = {}): Served => ({
   _tag: "Body",
   status,
   body,
@@ -121,7 +150,7 @@ const jsonOutcome = (status: number, body: string, headers: Record<string, strin
   headers
 })
 
-const errorOutcome = (err: WireError, streaming: boolean): Outcome => {
+const errorOutcome = (err: WireError, streaming: boolean): Served => {
   const useStream = streaming && !err.gateway
   const code = !useStream && err.code === Code.Unknown ? Code.Internal : err.code
   return jsonOutcome(httpStatusOf(code), useStream ? streamErrorBody(err) : unaryErrorBody(err))
@@ -161,40 +190,54 @@ export const optionalCaller = (world: World, request: Request): { user: User; to
   }
 }
 
+/** A request's endpoint in the route table and its raw (still URI-encoded) path parameters. @internal */
+export interface Match {
+  readonly spec: EndpointSpec
+  readonly params: Readonly<Record<string, string>>
+}
+
 /**
- * Routes one request. `bodyText` is the request body already read. Never throws.
+ * The first endpoint of the table (declaration order) whose method and path pattern fit, or undefined (501).
+ * `segments` are the path's non-empty segments.
  *
  * @internal
  */
-export const route = (
-  world: World,
-  routes: Routes,
-  request: Request,
-  bodyText: string,
-  extra: (path: string, request: Request, bodyText: string) => Outcome | undefined
-): Outcome => {
-  const url = new URL(request.url)
-  let path = url.pathname
-  while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
-  if (!path.startsWith("/api/v1/") && path !== "/api/v1") {
-    const other = extra(path, request, bodyText)
-    if (other !== undefined) return other
-    return jsonOutcome(404, JSON.stringify({ message: "Not Found" }))
-  }
-  const segments = path.split("/").filter((s) => s !== "")
-  const method = request.method.toUpperCase()
-  let matched: CompiledRoute | undefined
-  let params: Record<string, string> | undefined
+export const matchRoute = (method: string, segments: ReadonlyArray<string>): Match | undefined => {
   for (const r of compiled) {
     if (r.spec.method !== method) continue
-    params = matchPath(r, segments)
-    if (params !== undefined) {
-      matched = r
-      break
-    }
+    const params = matchPath(r, segments)
+    if (params !== undefined) return { spec: r.spec, params }
   }
-  if (matched === undefined || params === undefined) return errorOutcome(unimplemented(), false)
-  const spec = matched.spec
+  return undefined
+}
+
+/** The 501 of an unknown path or method, in the unary shape. @internal */
+export const unimplementedOutcome = (): Served => errorOutcome(unimplemented(), false)
+
+/** The path without its trailing slashes. @internal */
+export const trimPath = (pathname: string): string => {
+  let path = pathname
+  while (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1)
+  return path
+}
+
+/**
+ * Answers a request already matched to `spec`: path parameters checked (the gateway's error, unary shape even on
+ * streaming routes), body parsed, caller authenticated, handler called, errors mapped to the endpoint's shape.
+ * Never throws.
+ *
+ * @internal
+ */
+export const dispatch = (
+  world: World,
+  routes: Routes,
+  spec: EndpointSpec,
+  params: Readonly<Record<string, string>>,
+  request: Request,
+  url: URL,
+  bodyText: string
+): Served => {
+  const method = spec.method
   const handler = routes[spec.name]
   try {
     // path parameters are parsed by the gateway: errors use the unary shape even on streaming routes
@@ -256,4 +299,28 @@ export const route = (
     const message = e instanceof Error ? e.message : String(e)
     return errorOutcome(new WireError(Code.Internal, message), spec.streaming)
   }
+}
+
+/**
+ * Routes one request. `bodyText` is the request body already read. Never throws.
+ *
+ * @internal
+ */
+export const route = (
+  world: World,
+  routes: Routes,
+  request: Request,
+  bodyText: string,
+  extra: (path: string, request: Request, bodyText: string) => Served | undefined
+): Served => {
+  const url = new URL(request.url)
+  const path = trimPath(url.pathname)
+  if (!path.startsWith("/api/v1/") && path !== "/api/v1") {
+    const other = extra(path, request, bodyText)
+    if (other !== undefined) return other
+    return jsonOutcome(404, JSON.stringify({ message: "Not Found" }))
+  }
+  const match = matchRoute(request.method.toUpperCase(), path.split("/").filter((s) => s !== ""))
+  if (match === undefined) return unimplementedOutcome()
+  return dispatch(world, routes, match.spec, match.params, request, url, bodyText)
 }

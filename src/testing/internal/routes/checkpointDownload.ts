@@ -12,11 +12,11 @@
 import { gzipSync } from "node:zlib"
 import { Header } from "tar"
 import type { World } from "../domain/store.js"
-import type { Outcome } from "../router.js"
+import type { Served } from "../router.js"
 import { optionalCaller } from "../router.js"
 
 /** An error answer of an echo (non-gRPC) route: `{"message": ...}`. @internal */
-export const echoError = (status: number, message: string): Outcome => ({
+export const echoError = (status: number, message: string): Served => ({
   _tag: "Body",
   status,
   body: JSON.stringify({ message }),
@@ -72,7 +72,7 @@ const tarOf = (entries: ReadonlyArray<{ path: string; content?: Buffer }>, mtime
  *
  * @internal
  */
-export const checkpointDownload = (world: World, path: string, request: Request): Outcome | undefined => {
+export const checkpointDownload = (world: World, path: string, request: Request): Served | undefined => {
   const m = /^\/checkpoints\/([^/]+)$/.exec(path)
   if (m === null || request.method !== "GET") return undefined
   if (optionalCaller(world, request) === undefined) return echoError(401, "invalid credentials")

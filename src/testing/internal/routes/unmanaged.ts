@@ -12,7 +12,7 @@ import type { Checkpoint, Trial, World } from "../domain/store.js"
 import { userConfigWithTemplate } from "../domain/templates.js"
 import { createTrial } from "../domain/trials.js"
 import type { JsonObject } from "../json.js"
-import type { Handler, Outcome, RouteContext, Routes } from "../router.js"
+import type { Handler, RouteContext, Routes, Served } from "../router.js"
 import {
   deriveExperimentState,
   experimentByExternalId,
@@ -321,7 +321,7 @@ export const routes = (base: Routes): Routes => {
  *
  * @internal
  */
-export const taskLogs = (world: World, path: string, request: Request, bodyText: string): Outcome | undefined => {
+export const taskLogs = (world: World, path: string, request: Request, bodyText: string): Served | undefined => {
   if (path !== "/task-logs" || request.method.toUpperCase() !== "POST") return undefined
   let items: unknown
   try {
