@@ -113,6 +113,27 @@ describe("issue 15 / 1: every call bounded in time", () => {
       assert.strictEqual(second?._tag === "Left" && second.left._tag === "Timeout" && second.left.stage, "idle")
     }))
 
+  it.scopedLive("a raw body (DeterminedHttp.bytes) that stalls: the bytes before, then Timeout{stage: idle}", () =>
+    Effect.gen(function*() {
+      const server = yield* hostileServer((_r, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "1000" })
+        res.write(Buffer.alloc(100, 1))
+      })
+      const results = yield* Effect.flatMap(
+        DeterminedHttp.DeterminedHttp,
+        (http) =>
+          http.bytes({ method: "GET", path: "/blob" }).pipe(
+            Stream.map((chunk) => chunk.byteLength),
+            Stream.either,
+            Stream.runCollect
+          )
+      ).pipe(Effect.provide(sdk(server.url, { streamIdleTimeout: "600 millis" })))
+      const all = Chunk.toReadonlyArray(results)
+      const last = all[all.length - 1]
+      assert.strictEqual(all.slice(0, -1).reduce((n, r) => n + (r._tag === "Right" ? r.right : 0), 0), 100)
+      assert.strictEqual(last?._tag === "Left" && last.left._tag === "Timeout" && last.left.stage, "idle")
+    }))
+
   it.scopedLive("a follow whose stream falls silent resumes after the last line, without duplicate or gap", () =>
     Effect.gen(function*() {
       let opened = 0
