@@ -508,21 +508,25 @@ describe("issue 15 / 8: a consumer slower than the server's idle timeout does no
   // reading stops the server's writes
   const payload = Crypto.randomBytes(24 * 1024 * 1024)
   const archive = tarball([{ path: "model.bin", content: payload }])
-  /** The archive from a server that closes a connection on which nothing moved for 300 ms (an idle timeout). */
+  /**
+   * The archive from a server that closes a connection on which nothing moved for 1 s (an idle timeout). The
+   * consumers below stop for 3 s: the margins are wide so that a loaded machine (a spool writer starved of CPU for
+   * a moment) does not look like a stopped consumer.
+   */
   const impatientServer = checkpointServer((res) => {
-    res.socket?.setTimeout(300, () => res.socket?.destroy())
+    res.socket?.setTimeout(1_000, () => res.socket?.destroy())
     sendBytes(res, archive)
   })
   const body = Effect.map(
     DeterminedHttp.DeterminedHttp,
     (http) => http.bytes({ method: "GET", path: `/checkpoints/${UUID}`, accept: "application/gzip" })
   )
-  /** A consumer that stops for 1 second at its first chunk (extraction writing a large file, say). */
+  /** A consumer that stops for 3 seconds at its first chunk (extraction writing a large file, say). */
   const slowly = <E, R>(stream: Stream.Stream<Uint8Array, E, R>) =>
     Effect.suspend(() => {
       let first = true
       return stream.pipe(
-        Stream.tap(() => (first ? ((first = false), Effect.sleep("1 second")) : Effect.void)),
+        Stream.tap(() => (first ? ((first = false), Effect.sleep("3 seconds")) : Effect.void)),
         Stream.runFold(Crypto.createHash("sha256"), (hash, chunk: Uint8Array) => hash.update(chunk)),
         Effect.map((hash) => hash.digest("hex"))
       )
@@ -543,12 +547,12 @@ describe("issue 15 / 8: a consumer slower than the server's idle timeout does no
       assert.deepStrictEqual(FS.readdirSync(dir), [], "the spool file is removed")
     }))
 
-  it.scopedLive("Checkpoint.download under an extraction that stops for 1 second: complete, nothing else left", () =>
+  it.scopedLive("Checkpoint.download under an extraction that stops for 3 seconds: complete, nothing else left", () =>
     Effect.gen(function*() {
       const dir = yield* scratchDir
       const server = yield* impatientServer
       let spoolSeen = false
-      // a file system whose first read of the spool stops for 1 second: the consumer of the body is that slow
+      // a file system whose first read of the spool stops for 3 seconds: the consumer of the body is that slow
       const slowFs = Layer.effect(
         FileSystem.FileSystem,
         Effect.map(FileSystem.FileSystem, (fs) => {
@@ -565,7 +569,7 @@ describe("issue 15 / 8: a consumer slower than the server's idle timeout does no
                     stopped ? file.readAlloc(size) : Effect.zipRight(
                       Effect.sync(() => {
                         stopped = true
-                      }).pipe(Effect.zipRight(Effect.sleep("1 second"))),
+                      }).pipe(Effect.zipRight(Effect.sleep("3 seconds"))),
                       file.readAlloc(size)
                     )
                 } satisfies FileSystem.File
