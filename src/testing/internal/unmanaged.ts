@@ -11,7 +11,14 @@
  * @internal
  */
 import { isDomainError } from "./domain/errors.js"
-import { recomputeTrialMetrics, reportMetrics, summaryKey, updateSummary } from "./domain/reporting.js"
+import {
+  bestTrialAmong,
+  hasValidation,
+  recomputeTrialMetrics,
+  reportMetrics,
+  summaryKey,
+  updateSummary
+} from "./domain/reporting.js"
 import type { Experiment, MetricRow, Trial, TrialState, World } from "./domain/store.js"
 import type { Json, JsonObject } from "./json.js"
 import { wireNumber } from "./json.js"
@@ -491,14 +498,5 @@ export const rethrowAs = (prefix: string, f: () => void): void => {
  *
  * @internal
  */
-export const unmanagedBestTrial = (world: World, exp: Experiment): number | undefined => {
-  if (!isUnmanaged(world, exp.id)) return undefined
-  let best: { id: number; v: number } | undefined
-  for (const t of world.trialsOf(exp)) {
-    if (!t.metrics.some((r) => r.group === "validation")) continue
-    const raw = t.bestValidation?.values[exp.searcher.metric]
-    const v = typeof raw === "number" ? exp.searcher.sign * raw : Infinity
-    if (best === undefined || v < best.v) best = { id: t.id, v }
-  }
-  return best?.id
-}
+export const unmanagedBestTrial = (world: World, exp: Experiment): number | undefined =>
+  isUnmanaged(world, exp.id) ? bestTrialAmong(exp, world.trialsOf(exp).filter(hasValidation))?.id : undefined

@@ -6,7 +6,7 @@
  */
 import type { Json, JsonObject } from "../json.js"
 import { wireNumber } from "../json.js"
-import type { MetricRow, Trial, World } from "./store.js"
+import type { Experiment, MetricRow, Trial, World } from "./store.js"
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
 
@@ -131,3 +131,46 @@ export const recomputeTrialMetrics = (world: World, trial: Trial): void => {
     if (row.group === "validation") noteValidation(world, trial, row)
   }
 }
+
+/** A finite number as stored in a jsonb number, or the JSON strings "NaN" / "Infinity" as float8. @internal */
+export const storedNumber = (v: Json | undefined): number | null =>
+  typeof v === "number"
+    ? v
+    : v === "NaN"
+    ? NaN
+    : v === "Infinity"
+    ? Infinity
+    : v === "-Infinity"
+    ? -Infinity
+    : null
+
+/** A trial's `searcher_metric_value`: the searcher metric of its best validation. @internal */
+export const trialSearcherValue = (exp: Experiment, t: Trial): number | null =>
+  t.bestValidation === undefined ? null : storedNumber(t.bestValidation.values[exp.searcher.metric])
+
+/**
+ * The master's best-trial rule (the one place it is written): among `trials`, the lowest signed searcher value,
+ * NULLs last, the first of equals. Callers choose the candidates (SearchExperiments' `best_trial_id`, the Core API's
+ * list rows).
+ *
+ * @internal
+ */
+export const bestTrialAmong = (exp: Experiment, trials: ReadonlyArray<Trial>): Trial | undefined => {
+  let best: Trial | undefined
+  let bestValue: number | null = null
+  for (const t of trials) {
+    const v = trialSearcherValue(exp, t)
+    const signed = v === null ? null : exp.searcher.sign * v
+    if (best === undefined) {
+      best = t
+      bestValue = signed
+    } else if (signed !== null && (bestValue === null || signed < bestValue)) {
+      best = t
+      bestValue = signed
+    }
+  }
+  return best
+}
+
+/** Has the trial reported a validation? @internal */
+export const hasValidation = (t: Trial): boolean => t.metrics.some((m) => m.group === "validation")

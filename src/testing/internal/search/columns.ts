@@ -6,12 +6,13 @@
  * @internal
  */
 import { forEachHp } from "../domain/expconf.js"
+import { trialSearcherValue } from "../domain/reporting.js"
 import type { Experiment, Trial, World } from "../domain/store.js"
 import type { Json, JsonObject } from "../json.js"
 import { isObject } from "../json.js"
 import { isUnmanaged, runMetadataOf } from "../unmanaged.js"
 import type { Relations } from "./rows.js"
-import { metadataRows, trialSearcherValue } from "./rows.js"
+import { metadataRows } from "./rows.js"
 
 /** One `ProjectColumn`. @internal */
 export interface Column {

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { bestTrialAmong, hasValidation, trialSearcherValue } from "../domain/reporting.js"
 import type { Experiment, Trial, World } from "../domain/store.js"
 import type { Json, JsonObject } from "../json.js"
 import { isObject } from "../json.js"
@@ -66,48 +67,17 @@ export interface JoinedRow {
   readonly now: number
 }
 
-/** A finite number as stored in a jsonb number, or the JSON strings "NaN" / "Infinity" as float8. @internal */
-export const storedNumber = (v: Json | undefined): number | null =>
-  typeof v === "number"
-    ? v
-    : v === "NaN"
-    ? NaN
-    : v === "Infinity"
-    ? Infinity
-    : v === "-Infinity"
-    ? -Infinity
-    : null
-
-/** A trial's `searcher_metric_value`: the searcher metric of its best validation. @internal */
-export const trialSearcherValue = (exp: Experiment, t: Trial): number | null =>
-  t.bestValidation === undefined ? null : storedNumber(t.bestValidation.values[exp.searcher.metric])
-
 /**
- * `best_trial_id`: the trial with the lowest signed searcher value, NULLs last. A `single` experiment has it as
- * soon as its trial exists; any other experiment only after its first validation report.
+ * `best_trial_id`: the trial with the lowest signed searcher value, NULLs last (domain/reporting.ts). A `single`
+ * experiment has it as soon as its trial exists; any other experiment only after its first validation report.
  *
  * @internal
  */
 export const bestTrialOf = (world: World, exp: Experiment): Trial | undefined => {
   const trials = world.trialsOf(exp)
   if (trials.length === 0) return undefined
-  if (exp.searcher.kind !== "single" && !trials.some((t) => t.metrics.some((m) => m.group === "validation"))) {
-    return undefined
-  }
-  let best: Trial | undefined
-  let bestValue: number | null = null
-  for (const t of trials) {
-    const v = trialSearcherValue(exp, t)
-    const signed = v === null ? null : exp.searcher.sign * v
-    if (best === undefined) {
-      best = t
-      bestValue = signed
-    } else if (signed !== null && (bestValue === null || signed < bestValue)) {
-      best = t
-      bestValue = signed
-    }
-  }
-  return best
+  if (exp.searcher.kind !== "single" && !trials.some(hasValidation)) return undefined
+  return bestTrialAmong(exp, trials)
 }
 
 /** `run_hparams`: one row per leaf of the sampled hparams, nested keys joined with `.`. @internal */
