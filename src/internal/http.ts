@@ -328,6 +328,24 @@ const webBody = (response: HttpClientResponse.HttpClientResponse): ReadableStrea
     : undefined
 }
 
+/**
+ * The platform's `HttpClient` registers each response with a `FinalizationRegistry` that aborts the request's
+ * `AbortController` when the response is garbage-collected; its own body readers unregister the response first
+ * (`InterruptibleResponse.applyInterrupt`). A body read here directly is unregistered the same way, else the
+ * collection of every response aborts a request that has long finished: a `DOMException` and an abort event
+ * per response, in the garbage collector's wake (docs/BENCHMARKS.md, "Second pass"). The registry is the
+ * platform's global value; where it is not found, nothing is unregistered (the old cost, no other change).
+ */
+const releaseFromRegistry = (response: HttpClientResponse.HttpClientResponse): void => {
+  const original = (response as unknown as { readonly original?: unknown }).original
+  if (original === undefined) return
+  const store = (globalThis as { readonly ["effect/GlobalValue"]?: Map<string, unknown> })["effect/GlobalValue"]
+  const registry = store?.get("@effect/platform/HttpClient/responseRegistry") as
+    | { readonly unregister?: (response: unknown) => void }
+    | undefined
+  registry?.unregister?.(original)
+}
+
 const readWebBody = <E>(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
@@ -393,10 +411,12 @@ export const readText = (
   const failed = (cause: unknown) => transportError(spec, cause, "reading the body failed")
   const body = webBody(response)
   if (body !== undefined) {
+    releaseFromRegistry(response)
     return readWebBody<Errors.TransportError | Errors.DecodeError>(body, maxBytes, tooLarge, failed)
   }
   const nodeBody = nodeBodyOf(response)
   if (nodeBody !== undefined) {
+    releaseFromRegistry(response)
     return readNodeBody<Errors.TransportError | Errors.DecodeError>(nodeBody, maxBytes, tooLarge, failed)
   }
   return Effect.suspend(() => {

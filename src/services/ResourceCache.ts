@@ -229,10 +229,10 @@ const keyString = (key: Key<unknown>) => `${key.kind}\u0000${key.id}`
 
 interface Stored {
   readonly value: unknown
-  readonly fetchedAt: number
+  fetchedAt: number
   readonly kind: string
   /** The generation the value's fetch started in (or it was set in): an older value never replaces it. */
-  readonly generation: number
+  generation: number
   /** Its own key first, then its aliases (key strings). */
   readonly keys: ReadonlyArray<string>
   readonly links: ReadonlyArray<string>
@@ -309,22 +309,24 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
       return { keys, links: (identity?.links ?? []).map(keyString) }
     }
 
-    const voided = (since: number, keys: ReadonlyArray<string>, links: ReadonlyArray<string>) => {
-      if (allTouchedAt > since) return true
-      for (const k of [...keys, ...links]) {
+    const touchedSince = (since: number, names: ReadonlyArray<string>) => {
+      for (const k of names) {
         if ((touchedAt.get(k) ?? 0) > since || (kindTouchedAt.get(kindOf(k)) ?? 0) > since) return true
       }
       return false
     }
 
+    const voided = (since: number, keys: ReadonlyArray<string>, links: ReadonlyArray<string>) =>
+      allTouchedAt > since || (running > 0 && (touchedSince(since, keys) || touchedSince(since, links)))
+
     const store = (
       requested: string,
       value: unknown,
-      identify: ((value: any) => Identity) | undefined,
+      identity: { readonly keys: Array<string>; readonly links: ReadonlyArray<string> },
       now: number,
       since: number
     ) => {
-      const { keys, links } = identityOf(requested, value, identify)
+      const { keys, links } = identity
       if (!keys.includes(requested)) keys.push(requested)
       if (voided(since, keys, links)) return
       const own = keys[0]!
@@ -371,7 +373,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
         running++
         return Effect.flatMap(fetch, (value) =>
           Effect.as(
-            Effect.map(Clock.currentTimeMillis, (now) => store(k, value, identify, now, since)),
+            Effect.map(Clock.currentTimeMillis, (now) => store(k, value, identityOf(k, value, identify), now, since)),
             value
           )).pipe(
             Effect.ensuring(Effect.sync(() => {
@@ -457,9 +459,22 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
         Effect.map(Clock.currentTimeMillis, (now) => {
           generation++
           const k = keyString(key)
-          const { keys } = identityOf(k, value, identify)
-          for (const name of [k, ...keys]) touch(name)
-          store(k, value, identify, now, generation)
+          const own = index.get(k)
+          const entry = own === undefined ? undefined : entries.get(own)
+          if (own !== undefined && entry !== undefined && entry.value === value) {
+            // The very snapshot stored already (a poll that saw no change): its keys and links are the ones it
+            // has, so only its freshness, generation and LRU place change, as storing it anew would do.
+            for (const name of entry.keys) touch(name)
+            entry.fetchedAt = now
+            entry.generation = generation
+            entries.delete(own)
+            entries.set(own, entry)
+            return
+          }
+          const identity = identityOf(k, value, identify)
+          touch(k)
+          for (const name of identity.keys) touch(name)
+          store(k, value, identity, now, generation)
         }),
       get: <A>(key: Key<A>) =>
         Effect.map(Clock.currentTimeMillis, (now) => {

@@ -92,6 +92,8 @@ const decoders: ReadonlyArray<readonly [string, Schema.Schema<any, any, never>]>
   ["ExperimentsPageRaw (a list page)", Fast.ExperimentsPageRaw],
   ["TrialResponse (GET /trials/{id})", Fast.TrialResponse],
   ["TrialsResponse (a page of trials)", Fast.TrialsResponse],
+  ["Trial (one row of a page, watchTrials)", Fast.Trial],
+  ["TrialsPageRaw (a page of trials, rows raw)", Fast.TrialsPageRaw],
   ["CheckpointResponse (GET /checkpoints/{uuid})", Fast.CheckpointResponse],
   ["CheckpointsResponse (a page of checkpoints)", Fast.CheckpointsResponse],
   ["TrialLog (a log line)", TrialLogLine],
@@ -131,5 +133,34 @@ describe("fast decoders agree with their Schema", () => {
     const decoded = Http.decodeValue(spec, 200, Fast.ExperimentResponse, row)
     assert.isTrue(Either.isLeft(decoded))
     if (Either.isLeft(decoded)) assert.strictEqual(decoded.left.field, "experiment.startTime")
+  })
+})
+
+describe("sameJson (a poll's row equal to the last poll's)", () => {
+  it("agrees with deep equality on JSON values, key order aside", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        const x = wire(a)
+        const y = wire(b)
+        assert.strictEqual(F.sameJson(x, y), isDeepStrictEqual(x, y))
+        assert.isTrue(F.sameJson(x, wire(x)))
+      }),
+      { numRuns: 200 }
+    )
+  })
+  it("tells apart values that differ in one place, and equal objects with keys in another order are the same", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(), breaking, (a, i, replacement) => {
+        const x = wire(a)
+        const paths = pathsOf(x)
+        fc.pre(paths.length > 0)
+        const y = broken(x, paths[i % paths.length]!, replacement)
+        assert.strictEqual(F.sameJson(x, y), isDeepStrictEqual(x, y))
+      }),
+      { numRuns: 200 }
+    )
+    assert.isTrue(F.sameJson({ a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }))
+    assert.isFalse(F.sameJson({ a: 1 }, { a: 1, b: undefined }))
+    assert.isFalse(F.sameJson([1, 2], { 0: 1, 1: 2 }))
   })
 })

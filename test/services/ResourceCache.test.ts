@@ -42,6 +42,40 @@ describe("ResourceCache.layerMemory", () => {
       assert.strictEqual(yield* cache.getOrFetch(key, fetch), 2)
     }))
 
+  it.effect("setting the very snapshot stored again refreshes it, makes it the most recent, and voids a fetch", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory({ capacity: 2, timeToLive: "10 seconds" })
+      const a = { id: 1 }
+      const other = ResourceCache.key<{ id: number }>("experiment", 2)
+      const third = ResourceCache.key<{ id: number }>("experiment", 3)
+      const keyA = ResourceCache.key<{ id: number }>("experiment", 1)
+      yield* cache.set(keyA, a)
+      yield* cache.set(other, { id: 2 })
+      yield* TestClock.adjust("8 seconds")
+      // a fetch of the key is in flight while the same snapshot is set again: the fetch's value is not stored
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const fetch = Deferred.succeed(started, undefined).pipe(
+        Effect.zipRight(Deferred.await(release)),
+        Effect.as({ id: 9 })
+      )
+      const fiber = yield* Effect.fork(cache.refresh(keyA, fetch))
+      yield* Deferred.await(started)
+      yield* cache.set(keyA, a)
+      yield* Deferred.succeed(release, undefined)
+      assert.deepStrictEqual(yield* Fiber.join(fiber), { id: 9 })
+      const entry = Option.getOrThrow(yield* cache.get(keyA))
+      assert.strictEqual(entry.value, a)
+      assert.strictEqual(entry.fetchedAt, 8000)
+      // the most recently used: a third entry evicts the other one
+      yield* cache.set(third, { id: 3 })
+      assert.isTrue(Option.isSome(yield* cache.get(keyA)))
+      assert.isTrue(Option.isNone(yield* cache.get(other)))
+      // fresh for 10 seconds from the second set
+      yield* TestClock.adjust("9 seconds")
+      assert.isTrue(Option.isSome(yield* cache.get(keyA)))
+    }))
+
   it.effect("bounded LRU evicts the least recently used", () =>
     Effect.gen(function*() {
       const cache = yield* ResourceCache.makeMemory({ capacity: 2 })

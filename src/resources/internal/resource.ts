@@ -91,10 +91,23 @@ export const cached = <Id, A>(
  * @internal
  */
 export const store = <Id, A>(kind: Kind<Id, A>, value: A): Effect.Effect<A, never, ResourceCache.ResourceCache> =>
+  Effect.flatMap(ResourceCache.ResourceCache, (cache) => Effect.as(setIn(cache, kind, value), value))
+
+// (a key's type parameter is a phantom: the first key of a value's identity is its own)
+const setIn = <Id, A>(cache: ResourceCache.Service, kind: Kind<Id, A>, value: A) =>
+  cache.set(kind.identify(value).keys[0] as ResourceCache.Key<A>, value, kind.identify)
+
+/**
+ * Store many snapshots of one kind (a poll's rows), each under all its keys, in one step.
+ * @internal
+ */
+export const storeAll = <Id, A>(
+  kind: Kind<Id, A>,
+  values: ReadonlyArray<A>
+): Effect.Effect<void, never, ResourceCache.ResourceCache> =>
   Effect.flatMap(
     ResourceCache.ResourceCache,
-    // (a key's type parameter is a phantom: the first key of a value's identity is its own)
-    (cache) => Effect.as(cache.set(kind.identify(value).keys[0] as ResourceCache.Key<A>, value, kind.identify), value)
+    (cache) => Effect.forEach(values, (value) => setIn(cache, kind, value), { discard: true })
   )
 
 /**

@@ -11,19 +11,25 @@
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
+import { sameJson } from "../../internal/fastDecode.js"
+import * as Http from "../../internal/http.js"
 import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
 import * as Pagination from "../../services/Pagination.js"
 import type * as ResourceCache from "../../services/ResourceCache.js"
 import * as Descriptors from "./descriptors.js"
+import * as Kinds from "./kinds.js"
 import * as ExperimentModels from "./models/experiment.js"
 import * as Fast from "./models/fast.js"
 import * as TrialModels from "./models/trial.js"
+import * as Resource from "./resource.js"
 
 type Trial = TrialModels.Trial
 
@@ -64,20 +70,59 @@ const reloadExperiment = Descriptors.experiment.reload
 
 const reloadTrial = Descriptors.trial.reload
 
-const trialsPage = (
-  id: number,
-  query: { readonly sortBy: string; readonly limit?: number | undefined }
-) =>
-(offset: number) =>
-  Effect.flatMap(DeterminedHttp, (http) =>
-    http.json({
-      method: "GET",
-      path: path`/api/v1/experiments/${id}/trials`,
-      query: { offset, limit: query.limit, sortBy: query.sortBy, orderBy: "ORDER_BY_ASC" },
-      notFound: { resource: "experiment", id }
-    }, Fast.TrialsResponse)).pipe(Effect.map((r) => ({ items: r.trials, pagination: r.pagination })))
+interface TrialsQuery {
+  readonly sortBy: string
+  readonly limit?: number | undefined
+}
 
-const storeTrials = (trials: ReadonlyArray<Trial>) => Effect.forEach(trials, Descriptors.trial.store, { discard: true })
+const trialsRequest = (id: number, query: TrialsQuery, offset: number) =>
+  ({
+    method: "GET",
+    path: path`/api/v1/experiments/${id}/trials`,
+    query: { offset, limit: query.limit, sortBy: query.sortBy, orderBy: "ORDER_BY_ASC" },
+    notFound: { resource: "experiment", id }
+  }) as const
+
+const trialsPage = (id: number, query: TrialsQuery) => (offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) => http.json(trialsRequest(id, query, offset), Fast.TrialsResponse)).pipe(
+    Effect.map((r) => ({ items: r.trials, pagination: r.pagination }))
+  )
+
+/** A trial decoded from a row, and the row it was decoded from. */
+interface Decoded {
+  readonly row: unknown
+  readonly trial: Trial
+}
+
+/**
+ * The pages of trials of a poll, each row decoded unless the previous poll decoded the same JSON for that trial
+ * (then its snapshot is that one): a watch of many trials that mostly do not change decodes only the ones that
+ * did. A row that fails to decode is the same `DecodeError` as when decoding the whole page (field
+ * `trials.<index>.<field>`).
+ */
+const trialsPageReusing =
+  (id: number, query: TrialsQuery, previous: ReadonlyMap<number, Decoded>) => (offset: number) =>
+    Effect.flatMap(DeterminedHttp, (http) => {
+      const request = trialsRequest(id, query, offset)
+      return Effect.flatMap(http.json(request, Fast.TrialsPageRaw), (page) => {
+        const items: Array<Decoded> = new Array(page.trials.length)
+        for (let i = 0; i < page.trials.length; i++) {
+          const row = page.trials[i]
+          const rowId = typeof row === "object" && row !== null ? (row as { readonly id?: unknown }).id : undefined
+          const before = typeof rowId === "number" ? previous.get(rowId) : undefined
+          if (before !== undefined && sameJson(before.row, row)) {
+            items[i] = before
+            continue
+          }
+          const decoded = Http.decodeValue(request, 200, Fast.Trial, row, `trials.${i}`)
+          if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+          items[i] = { row, trial: decoded.right }
+        }
+        return Effect.succeed({ items, pagination: page.pagination })
+      })
+    })
+
+const storeTrials = (trials: ReadonlyArray<Trial>) => Resource.storeAll(Kinds.trial, trials)
 
 /**
  * Poll `step` on `schedule` until it yields a value; the schedule ending, or `timeout`, is a `WaitTimeout`.
@@ -303,26 +348,36 @@ export const watchTrials = (
 > =>
   Stream.suspend(() => {
     const seen = new Map<number, string>()
+    // the rows of the last poll and what they decoded to, by trial id
+    let previous = new Map<number, Decoded>()
     let allEnded = false
     let experimentEnded = false
+    const query = { sortBy: "SORT_BY_ID", limit: options.pageSize }
     const poll = Effect.gen(function*() {
       // Only when nothing runs any more is the experiment read: it ends after this poll if it has ended.
       if (allEnded) experimentEnded = isExperimentEnded((yield* reloadExperiment(id)).state)
-      const trials = yield* Pagination.collect(trialsPage(id, { sortBy: "SORT_BY_ID", limit: options.pageSize }))
+      const rows = yield* Pagination.collect(trialsPageReusing(id, query, previous))
+      const trials = rows.map((r) => r.trial)
       yield* storeTrials(trials)
       const changed: Array<Trial> = []
-      for (const trial of trials) {
+      const next = new Map<number, Decoded>()
+      for (const decoded of rows) {
+        const trial = decoded.trial
+        next.set(trial.id, decoded)
+        // a snapshot reused from the last poll is the same value: its fingerprint is the one seen then
+        if (previous.get(trial.id) === decoded && seen.has(trial.id)) continue
         const print = fingerprint(trial)
         if (seen.get(trial.id) !== print) {
           seen.set(trial.id, print)
           changed.push(trial)
         }
       }
+      previous = next
       allEnded = trials.every(isTrialEnded)
-      return changed
+      return Chunk.unsafeFromArray(changed)
     })
     return Stream.repeatEffectWithSchedule(poll, scheduleOf(options, defaultEvery)).pipe(
       Stream.takeUntil(() => experimentEnded),
-      Stream.flattenIterables
+      Stream.flattenChunks
     )
   }).pipe(Stream.withSpan("Experiment.watchTrials", { attributes: { "determined.experiment.id": id } }))

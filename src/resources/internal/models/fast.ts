@@ -161,6 +161,15 @@ export const trial = F.klass(TrialModels.Trial, {
 /** `TrialResponse` with its fast path. @internal */
 export const TrialResponse = F.withFastPath(TrialModels.TrialResponse, F.struct({ trial }))
 
+/** One trial row (`Trial`) with its fast path. @internal */
+export const Trial = F.withFastPath(TrialModels.Trial, trial)
+
+/** `TrialsPageRaw` (a page of trials, rows left raw) with its fast path. @internal */
+export const TrialsPageRaw = F.withFastPath(
+  TrialModels.TrialsPageRaw,
+  F.struct({ trials: F.withDefault(F.array((u) => u), () => []), pagination: paginationField })
+)
+
 /** `TrialsResponse` with its fast path. @internal */
 export const TrialsResponse = F.withFastPath(
   TrialModels.TrialsResponse,

@@ -163,3 +163,13 @@ export const TrialsResponse = Schema.Struct({
   trials: withDefault(Schema.Array(Trial), () => []),
   pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
 })
+
+/**
+ * A page of trials with its rows still raw, decoded one by one later (`watch.ts`: a row equal to the one the
+ * previous poll decoded is not decoded again).
+ * @internal
+ */
+export const TrialsPageRaw = Schema.Struct({
+  trials: withDefault(Schema.Array(Schema.Unknown), () => []),
+  pagination: Schema.optional(Schema.NullOr(Pagination.Pagination))
+})
