@@ -85,12 +85,8 @@ type Field = Fast<unknown> | { readonly optional: Fast<unknown> }
 /** `Schema.optional(schema)`: absent → no key. (A key present with `undefined` is left to the Schema.) @internal */
 export const optional = <A>(f: Fast<A>): { readonly optional: Fast<A> } => ({ optional: f })
 
-/**
- * `Schema.Struct(fields)` decoded with `onExcessProperty: "ignore"`: a plain object with each field decoded
- * (keys not listed are dropped). A required field's decoder receives `undefined` when the key is absent.
- * @internal
- */
-export const struct = <A>(fields: Record<string, Field>): Fast<A> => {
+// the fields decoded into the object `make` gives (a plain object, or an instance of a class)
+const structInto = <A>(fields: Record<string, Field>, make: () => Record<string, unknown>): Fast<A> => {
   const entries = Object.entries(fields).map(([key, field]) =>
     typeof field === "function"
       ? { key, decode: field, optional: false }
@@ -98,7 +94,7 @@ export const struct = <A>(fields: Record<string, Field>): Fast<A> => {
   )
   return (u) => {
     if (!isPlainObject(u)) return reject
-    const out: Record<string, unknown> = {}
+    const out = make()
     for (let i = 0; i < entries.length; i++) {
       const { decode, key, optional } = entries[i]!
       const v = u[key]
@@ -114,16 +110,28 @@ export const struct = <A>(fields: Record<string, Field>): Fast<A> => {
   }
 }
 
-/** A `Schema.Class` from its fields: the struct, then the class built as the Schema builds it. @internal */
+/**
+ * `Schema.Struct(fields)` decoded with `onExcessProperty: "ignore"`: a plain object with each field decoded
+ * (keys not listed are dropped). A required field's decoder receives `undefined` when the key is absent.
+ * @internal
+ */
+export const struct = <A>(fields: Record<string, Field>): Fast<A> => structInto(fields, () => ({}))
+
+/**
+ * A `Schema.Class` from its fields, decoded straight into an instance. `new Class(props, true)` copies `props`,
+ * merges the constructor defaults of absent fields and assigns them to a fresh instance of the class (Data's
+ * `Structural`); the fast path decodes every field the Schema would (defaults included, `withDefault`), so an
+ * object with the class's prototype and those properties, in the same order, is the same value, without the two
+ * copies (`lazilyMergeDefaults` was a few percent of a watch's profile). The property tests compare both
+ * with `isDeepStrictEqual`, prototype included.
+ * @internal
+ */
 export const klass = <C extends new(props: any, disableValidation: true) => any>(
   Class: C,
   fields: Record<string, Field>
 ): Fast<InstanceType<C>> => {
-  const decode = struct<Record<string, unknown>>(fields)
-  return (u) => {
-    const props = decode(u)
-    return props === reject ? reject : new Class(props, true)
-  }
+  const proto = Class.prototype as object
+  return structInto(fields, () => Object.create(proto))
 }
 
 /**

@@ -698,9 +698,10 @@ export const parseJson = (
  * `target.maxResponseBytes` fails with a `DecodeError` without being held whole; no bytes for
  * `target.streamIdleTimeout` fails with `Timeout` (`stage: "idle"`).
  *
- * Lines are split on the bytes (a newline byte never occurs inside a UTF-8 sequence), each byte scanned once:
- * the part of a line that spans chunks is kept as a list of pieces and joined once, when its newline arrives,
- * so a long line costs linear time.
+ * Each network chunk is decoded to text once (a streaming `TextDecoder`, so a character split between chunks
+ * is whole) and its complete lines split on that text, as a hand-written reader does; line lengths are checked
+ * on the bytes. The part of a line that spans chunks is appended to, and searched for a newline only when a
+ * chunk brings one, so a long line costs linear time.
  * @internal
  */
 export const ndjson = <S extends RequestSpec, A, I>(
@@ -711,8 +712,6 @@ export const ndjson = <S extends RequestSpec, A, I>(
 ): Stream.Stream<A, ErrorOf<S>> =>
   Stream.suspend(() => {
     const maxLine = target.maxResponseBytes
-    let pending: Array<Uint8Array> = []
-    let pendingBytes = 0
     let failure: ErrorOf<S> | undefined
     const decoder = new TextDecoder()
     const decodeError = (message: string) =>
@@ -743,42 +742,60 @@ export const ndjson = <S extends RequestSpec, A, I>(
         : errorFromStatus(spec, body.httpCode ?? 500, body, undefined)
       return undefined
     }
-    const emit = (bytes: Uint8Array, last: boolean, out: Array<A>) => {
-      const line = decoder.decode(bytes)
-      if (line.trim() === "") return
+    const emit = (line: string, last: boolean, out: Array<A>) => {
+      // blank lines (keep-alives) are skipped; a line that starts with "{" cannot be blank
+      if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === "")) return
       const value = parseLine(line, last)
       if (value !== undefined) out.push(value)
     }
-    const joinPending = (tail: Uint8Array): Uint8Array => {
-      if (pending.length === 0) return tail
-      const parts = tail.byteLength === 0 ? pending : [...pending, tail]
-      pending = []
-      pendingBytes = 0
-      return Buffer.concat(parts)
-    }
+    // The decoded text after the last newline seen (the start of a line), and its length in bytes.
+    let rest = ""
+    let restBytes = 0
     const split = (chunks: Chunk.Chunk<Uint8Array>): Chunk.Chunk<A> => {
       const out: Array<A> = []
       for (const bytes of chunks) {
-        let start = 0
-        while (failure === undefined) {
-          const newline = bytes.indexOf(10, start)
-          const end = newline === -1 ? bytes.byteLength : newline
-          if (pendingBytes + end - start > maxLine) {
-            failure = lineTooLong()
-            pending = []
-            break
-          }
-          if (newline === -1) {
-            if (end > start) {
-              pending.push(bytes.subarray(start))
-              pendingBytes += end - start
+        // how much of this chunk to take: all of it, unless a line in it is too long (then up to that line)
+        let end = bytes.byteLength
+        let tooLong = false
+        const first = bytes.indexOf(10)
+        if (restBytes + (first === -1 ? end : first) > maxLine) {
+          tooLong = true
+          end = 0
+        } else if (first !== -1 && end - first - 1 > maxLine) {
+          // a chunk longer than a line may be: measure each of its lines
+          let start = first + 1
+          while (start < end) {
+            const newline = bytes.indexOf(10, start)
+            if ((newline === -1 ? end : newline) - start > maxLine) {
+              tooLong = true
+              end = start
+              break
             }
-            break
+            if (newline === -1) break
+            start = newline + 1
           }
-          emit(joinPending(bytes.subarray(start, newline)), false, out)
-          start = newline + 1
         }
-        if (failure !== undefined) break
+        const part = end === bytes.byteLength ? bytes : bytes.subarray(0, end)
+        rest += decoder.decode(part, { stream: true })
+        if (first === -1 || end === 0) {
+          restBytes += end
+        } else {
+          // the chunk's complete lines, decoded once and split on the text (a newline byte never occurs inside
+          // a UTF-8 sequence, nor unescaped inside a JSON string)
+          let start = 0
+          let newline: number
+          while (failure === undefined && (newline = rest.indexOf("\n", start)) !== -1) {
+            emit(rest.slice(start, newline), false, out)
+            start = newline + 1
+          }
+          rest = rest.slice(start)
+          restBytes = end - part.lastIndexOf(10) - 1
+        }
+        if (tooLong && failure === undefined) failure = lineTooLong()
+        if (failure !== undefined) {
+          rest = ""
+          break
+        }
       }
       return Chunk.unsafeFromArray(out)
     }
@@ -786,9 +803,12 @@ export const ndjson = <S extends RequestSpec, A, I>(
       Stream.takeWhile(() => failure === undefined),
       Stream.mapChunks(split),
       Stream.concat(Stream.suspend(() => {
-        if (failure !== undefined || pending.length === 0) return Stream.empty
+        if (failure !== undefined) return Stream.empty
+        rest += decoder.decode()
+        if (rest.length === 0) return Stream.empty
         const out: Array<A> = []
-        emit(joinPending(new Uint8Array(0)), true, out)
+        emit(rest, true, out)
+        rest = ""
         return Stream.fromIterable(out)
       })),
       Stream.concat(Stream.suspend(() => failure === undefined ? Stream.empty : Stream.fail(failure)))

@@ -3,7 +3,7 @@ import { Arbitrary, Either, FastCheck as fc, Schema } from "effect"
 import { isDeepStrictEqual } from "node:util"
 import * as F from "../../src/internal/fastDecode.js"
 import * as Http from "../../src/internal/http.js"
-import { ReportsLine } from "../../src/resources/internal/metrics.js"
+import { fromReport, ReportsLine, TrialMetrics } from "../../src/resources/internal/metrics.js"
 import * as Fast from "../../src/resources/internal/models/fast.js"
 import { TrialLogLine } from "../../src/resources/internal/trialLogs.js"
 
@@ -162,5 +162,42 @@ describe("sameJson (a poll's row equal to the last poll's)", () => {
     assert.isTrue(F.sameJson({ a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }))
     assert.isFalse(F.sameJson({ a: 1 }, { a: 1, b: undefined }))
     assert.isFalse(F.sameJson([1, 2], { 0: 1, 1: 2 }))
+  })
+})
+
+describe("fromReport (a metric report as TrialMetrics)", () => {
+  it("builds the same value as the class's constructor", () => {
+    fc.assert(
+      fc.property(validInputs(ReportsLine), (u) => {
+        const decoded = Http.decodeValueBySchema(spec, 200, ReportsLine, u)
+        fc.pre(Either.isRight(decoded))
+        for (const report of Either.getOrThrow(decoded).metrics) {
+          const body: Record<string, unknown> = report.metrics ?? {}
+          const key = report.group === "validation" ? "validation_metrics" : "avg_metrics"
+          const values = body[key]
+          const batch = body.batch_metrics
+          const isObject = (x: unknown) => typeof x === "object" && x !== null && !Array.isArray(x)
+          const expected = new TrialMetrics({
+            id: report.id,
+            trialId: report.trialId,
+            trialRunId: report.trialRunId,
+            stepsCompleted: report.totalBatches,
+            endTime: report.endTime,
+            metrics: (isObject(values)
+              ? values
+              : "avg_metrics" in body || "validation_metrics" in body
+              ? {}
+              : body) as TrialMetrics["metrics"],
+            ...(Array.isArray(batch) ? { batchMetrics: batch.filter(isObject) } : {}),
+            group: report.group
+          }, true)
+          const actual = fromReport(report)
+          assert.isTrue(actual instanceof TrialMetrics)
+          assert.isTrue(isDeepStrictEqual(actual, expected))
+          assert.deepStrictEqual(Object.keys(actual), Object.keys(expected))
+        }
+      }),
+      { numRuns: 50 }
+    )
   })
 })

@@ -392,6 +392,32 @@ describe("DeterminedHttp streams", () => {
       assert.strictEqual(error.message, "trial '1' not found")
     }))
 
+  it.effect("lines split anywhere between chunks, inside a UTF-8 character too, read whole", () =>
+    Effect.gen(function*() {
+      const Named = Schema.Struct({ id: Schema.Number, name: Schema.String })
+      const text = [1, 2, 3, 4].map((id) => JSON.stringify({ result: { id, name: `模型 ünï ✓ ${id}` } })).join("\n")
+      const bytes = new TextEncoder().encode(`${text}\n\n${JSON.stringify({ result: { id: 5, name: "é" } })}`)
+      for (const size of [1, 2, 3, 7, 64]) {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let i = 0; i < bytes.length; i += size) controller.enqueue(bytes.slice(i, i + size))
+            controller.close()
+          }
+        })
+        const mock = yield* makeMockHttp(withLogin(() => new Response(body, { status: 200 })))
+        const rows = yield* DeterminedHttp.DeterminedHttp.pipe(
+          Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Named)),
+          Stream.unwrap,
+          Stream.runCollect,
+          Effect.provide(mock.layer())
+        )
+        assert.deepStrictEqual(
+          Array.from(rows).map((r) => r.name),
+          [1, 2, 3, 4].map((id) => `模型 ünï ✓ ${id}`).concat("é")
+        )
+      }
+    }))
+
   it.effect("a truncated last line fails with TransportError", () =>
     Effect.gen(function*() {
       const error = failureOf(yield* streamOf("{\"result\":{\"id\":1}}\n{\"result\":{\"i"))
