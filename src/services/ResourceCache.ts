@@ -363,27 +363,32 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
       return entry
     }
 
+    // One fetch: store its value if nothing voided it meanwhile, then `done` (with the fetch's exit) in the same
+    // finalizer (one `onExit` per miss instead of an `ensuring` inside an `onExit`: the miss path is the whole
+    // cost of the cache on a get, docs/BENCHMARKS.md).
     const fetchAndStore = <A, E, R>(
       k: string,
       fetch: Effect.Effect<A, E, R>,
-      identify: ((value: A) => Identity) | undefined
+      identify: ((value: A) => Identity) | undefined,
+      done?: (exit: Exit.Exit<A, E>) => Effect.Effect<void>
     ) =>
       Effect.suspend(() => {
         const since = generation
         running++
         return Effect.flatMap(fetch, (value) =>
-          Effect.as(
-            Effect.map(Clock.currentTimeMillis, (now) => store(k, value, identityOf(k, value, identify), now, since)),
-            value
-          )).pipe(
-            Effect.ensuring(Effect.sync(() => {
+          Effect.clockWith((clock) => {
+            store(k, value, identityOf(k, value, identify), clock.unsafeCurrentTimeMillis(), since)
+            return Effect.succeed(value)
+          })).pipe(
+            Effect.onExit((exit) => {
               running--
               if (running === 0) {
                 // nothing in flight can be voided any more: forget what was touched
                 touchedAt.clear()
                 kindTouchedAt.clear()
               }
-            }))
+              return done === undefined ? Effect.void : done(exit)
+            })
           )
       })
 
@@ -409,14 +414,12 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
           }
           const deferred = Deferred.unsafeMake<unknown, unknown>(undefined as never)
           inFlight.set(k, deferred)
-          return fetchAndStore(k, fetch, identify).pipe(
-            Effect.onExit((exit) => {
-              if (inFlight.get(k) === deferred) {
-                inFlight.delete(k)
-              }
-              return Deferred.done(deferred, exit)
-            })
-          )
+          return fetchAndStore(k, fetch, identify, (exit) => {
+            if (inFlight.get(k) === deferred) {
+              inFlight.delete(k)
+            }
+            return Deferred.done(deferred, exit)
+          })
         })
       })
 
