@@ -61,6 +61,7 @@ describe("Trial.summaryMetric", () => {
 
   it("on the real master's trial.json fixture (no mean)", (ctx) => {
     const file = path.resolve(import.meta.dirname, "../../../shared/fixtures/determined/trial.json")
+    // the fixtures live beside the repository (../shared), not in it: a clone without them has nothing to read
     if (!fs.existsSync(file)) return ctx.skip()
     const body = JSON.parse(fs.readFileSync(file, "utf8"))
     const trial = sample({ summaryMetrics: (body.trial ?? body).summaryMetrics })
