@@ -63,7 +63,13 @@ const faults = (() => {
 
 const program = Effect.scoped(
   Effect.gen(function*() {
-    const { url } = yield* LocalMaster.serve({ port, seed, speed, faults })
+    const { url } = yield* LocalMaster.serve({ port, seed, speed, faults }).pipe(
+      Effect.catchTag("ServeError", (e) =>
+        Effect.sync(() => {
+          console.error(`local-master: ${e.message}`)
+          process.exit(1)
+        }))
+    )
     yield* Effect.sync(() => console.log(`listening on ${url}`))
     return yield* Effect.never
   })

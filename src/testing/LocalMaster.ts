@@ -21,6 +21,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Determined from "../Determined.js"
@@ -611,8 +612,49 @@ export const layer = <const O extends Options = {}>(
 }
 
 /**
+ * `serve` could not listen: the port is taken (`PortInUse`), not allowed (`PermissionDenied`, e.g. a port below
+ * 1024 without the right), not a port at all (`InvalidPort`: not an integer from 0 to 65535), or the listen failed
+ * otherwise (`ListenFailed`, with the system's message).
+ *
+ * @since 0.1.0
+ * @category errors
+ * @example
+ * import { Effect } from "effect"
+ * import { LocalMaster } from "effect-determined/testing"
+ *
+ * // port 8080, or any free port when 8080 is taken
+ * const url = LocalMaster.serve({ port: 8080 }).pipe(
+ *   Effect.catchTag("ServeError", (e) => (e.reason === "PortInUse" ? LocalMaster.serve({ port: 0 }) : Effect.fail(e))),
+ *   Effect.map((served) => served.url)
+ * )
+ */
+export class ServeError extends Schema.TaggedError<ServeError>("effect-determined/LocalMaster/ServeError")(
+  "ServeError",
+  {
+    port: Schema.Number,
+    reason: Schema.Literal("PortInUse", "PermissionDenied", "InvalidPort", "ListenFailed"),
+    message: Schema.String
+  }
+) {}
+
+const serveError = (port: number, cause: unknown): ServeError => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  switch (code) {
+    case "EADDRINUSE":
+      return new ServeError({ port, reason: "PortInUse", message: `port ${port} on 127.0.0.1 is already in use` })
+    case "EACCES":
+      return new ServeError({ port, reason: "PermissionDenied", message: `not allowed to listen on port ${port}` })
+    case "ERR_SOCKET_BAD_PORT":
+      return new ServeError({ port, reason: "InvalidPort", message: `${port} is not a port (0 to 65535): ${detail}` })
+    default:
+      return new ServeError({ port, reason: "ListenFailed", message: `listening on port ${port} failed: ${detail}` })
+  }
+}
+
+/**
  * Serves a LocalMaster over real HTTP on 127.0.0.1 (`options.port`, 0 = any free port) until the scope closes;
- * closing it also closes every open connection.
+ * closing it also closes every open connection. Fails with {@link ServeError} when it cannot listen.
  *
  * @since 0.1.0
  * @category constructors
@@ -630,15 +672,19 @@ export const serve = (
   options: Options = {}
 ): Effect.Effect<
   { readonly url: string; readonly port: number; readonly master: LocalMaster.Service },
-  never,
+  ServeError,
   Scope.Scope
 > =>
   Effect.gen(function*() {
+    const port = options.port ?? 0
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      return yield* new ServeError({ port, reason: "InvalidPort", message: `${port} is not a port (0 to 65535)` })
+    }
     const master = yield* make(options)
     const runtime = yield* Effect.runtime<never>()
     const run = Runtime.runPromise(runtime)
     const server = yield* Effect.acquireRelease(
-      Effect.promise(() => startServer(options.port ?? 0, master.handle, run)),
+      Effect.tryPromise({ try: () => startServer(port, master.handle, run), catch: (e) => serveError(port, e) }),
       (s) => Effect.promise(() => s.close())
     )
     return { url: `http://127.0.0.1:${server.port}`, port: server.port, master }

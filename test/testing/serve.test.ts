@@ -95,6 +95,26 @@ describe("LocalMaster.serve", () => {
       const result = yield* Effect.promise(() => fetch(`${url}/api/v1/master`).then(() => "open", () => "closed"))
       assert.strictEqual(result, "closed")
     }))
+
+  it.scopedLive("a port in use is a ServeError, not a defect, and the first server keeps serving", () =>
+    Effect.gen(function*() {
+      const first = yield* LocalMaster.serve()
+      const error = yield* Effect.flip(LocalMaster.serve({ port: first.port }))
+      assert.strictEqual(error._tag, "ServeError")
+      assert.strictEqual(error.reason, "PortInUse")
+      assert.strictEqual(error.port, first.port)
+      const r = yield* Effect.promise(() => fetch(`${first.url}/api/v1/master`))
+      assert.strictEqual(r.status, 200)
+    }))
+
+  it.scopedLive("a port that is no port is a ServeError{reason: InvalidPort}", () =>
+    Effect.gen(function*() {
+      for (const port of [-1, 70000, 1.5, Number.NaN]) {
+        const error = yield* Effect.flip(LocalMaster.serve({ port }))
+        assert.strictEqual(error._tag, "ServeError")
+        assert.strictEqual(error.reason, "InvalidPort")
+      }
+    }))
 })
 
 describe("LocalMaster.layer", () => {

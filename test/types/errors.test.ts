@@ -46,6 +46,7 @@ type Named =
   | DeterminedError.NotUnmanaged
   | Query.UnknownColumn
   | Query.InvalidQuery
+  | LocalMaster.ServeError
   | Given
 
 type Token<S extends string> = S extends `${infer H} | ${infer T}` ? H | Token<T> : S

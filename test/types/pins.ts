@@ -276,7 +276,7 @@ export const pins = {
     layer: "never",
     layerEmulator: "never",
     make: "never",
-    serve: "never"
+    serve: "ServeError"
   },
   VirtualTime: {
     settle: "never",
