@@ -5,6 +5,7 @@ import type { DeterminedError } from "effect-determined"
 import * as FS from "node:fs"
 import * as OS from "node:os"
 import * as NodePath from "node:path"
+import { gzipSync } from "node:zlib"
 import * as Archive from "../../src/resources/internal/archive.js"
 import { type Spec, tarball } from "../utils/tar.js"
 
@@ -148,6 +149,25 @@ describe("Archive.extract: malicious archives", () => {
         extract(new TextEncoder().encode("this is not a tar archive at all".repeat(40)), target)
       )
       assert.strictEqual(junk._tag === "UnsafeArchiveEntry" && junk.reason, "Malformed")
+      // a plain tar cut inside a file's data, and a tar.gz inside the tar.gz (node-tar would decompress it again,
+      // without the back-pressure extraction puts on the outer one)
+      const plain = tarball([{ path: "a.bin", content: new Uint8Array(20_000) }], false)
+      const cutPlain = yield* Effect.flip(extract(plain.subarray(0, 8_000), target))
+      assert.strictEqual(cutPlain._tag === "UnsafeArchiveEntry" && cutPlain.reason, "Malformed")
+      const nested = yield* Effect.flip(extract(gzipSync(tarball([{ path: "a.txt", content: "a" }])), target))
+      assert.strictEqual(nested._tag === "UnsafeArchiveEntry" && nested.reason, "Malformed")
+      assert.deepStrictEqual(snapshot(dir), before)
+    }))
+
+  it.scoped("a file where the archive needs a directory is OutputDirError{WriteFailed}, nothing left", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratch
+      const before = snapshot(dir)
+      const target = NodePath.join(dir, "parent", "out")
+      const error = yield* Effect.flip(
+        extract(tarball([{ path: "a", content: "file" }, { path: "a/b.txt", content: "under a file" }]), target)
+      )
+      assert.strictEqual(error._tag === "OutputDirError" && error.reason, "WriteFailed", String(error))
       assert.deepStrictEqual(snapshot(dir), before)
     }))
 })
@@ -178,6 +198,28 @@ describe("Archive.extract: good archives", () => {
       assert.strictEqual(FS.statSync(NodePath.join(target, "run.sh")).mode & 0o7777, 0o755)
       assert.strictEqual(FS.readlinkSync(NodePath.join(target, "data/nested/up")), "../../run.sh")
       assert.strictEqual(FS.statSync(NodePath.join(target, "run.sh")).mtimeMs, 1_700_000_000_000)
+    }))
+
+  it.scoped("modes exactly as archived whatever the umask; a path named twice is the later entry, links not written through", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratch
+      const target = NodePath.join(dir, "parent", "out")
+      yield* extract(
+        tarball([
+          { path: "./", type: "Directory", mode: 0o750 },
+          { path: "open", type: "Directory", mode: 0o777 },
+          { path: "open/shared.txt", content: "rw for all", mode: 0o666 },
+          { path: "twice.txt", content: "first", mode: 0o644 },
+          { path: "first.txt", type: "Link", linkpath: "twice.txt" },
+          { path: "twice.txt", content: "second", mode: 0o600 }
+        ]),
+        target
+      )
+      const mode = (rel: string) => FS.statSync(NodePath.join(target, rel)).mode & 0o7777
+      assert.deepStrictEqual([mode("."), mode("open"), mode("open/shared.txt")], [0o750, 0o777, 0o666])
+      assert.strictEqual(FS.readFileSync(NodePath.join(target, "twice.txt"), "utf8"), "second")
+      assert.strictEqual(mode("twice.txt"), 0o600)
+      assert.strictEqual(FS.readFileSync(NodePath.join(target, "first.txt"), "utf8"), "first")
     }))
 
   it.scoped("an existing empty directory is replaced; a non-empty one is refused untouched", () =>

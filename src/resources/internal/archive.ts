@@ -3,13 +3,17 @@
  * is written: an absolute path, a `..` segment, a symbolic or hard link that resolves outside the target
  * (followed through the archive's own links, so chains cannot escape either), an entry written through or
  * over a link, a device, FIFO or other special entry, a total size or entry count over the limit, or a
- * corrupt archive fails with `UnsafeArchiveEntry`; node-tar's own path checks are a second line. Extraction
- * happens in a temporary directory next to the target, which is renamed into place only when everything
- * succeeded and removed otherwise, so a failure leaves no half-written target and nothing outside it. The bytes
- * are spooled to a temporary file beside it on the way (internal/spool.ts), read at the network's speed.
+ * corrupt archive fails with `UnsafeArchiveEntry`. A second line when writing: files are created with
+ * `O_NOFOLLOW`, and a directory that exists already is checked with `lstat` to be one (not a link) before
+ * anything is written under it. Extraction happens in a temporary directory next to the target, which is renamed
+ * into place only when everything succeeded and removed otherwise, so a failure leaves no half-written target and
+ * nothing outside it. The bytes are spooled to a temporary file beside it on the way (internal/spool.ts), read at
+ * the network's speed. Memory is bounded whatever the number of entries (only symbolic links are remembered, by
+ * the guard: about 215 bytes each); time is linear.
  *
  * The target must not exist, or be an empty directory (`OutputDirError{reason: "NotEmpty"}` otherwise).
- * File modes are restored exactly (like Python's `tarfile`), owners are not.
+ * File modes are restored exactly (like Python's `tarfile`: `mode & 0o7777`, whatever the umask; a directory's
+ * with the owner's `rwx` added, as node-tar), mtimes too, owners are not.
  *
  * @internal
  */
@@ -19,8 +23,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as NodePath from "node:path"
 import * as Zlib from "node:zlib"
-import { type ReadEntry, Unpack } from "tar"
+import { Parser, type ReadEntry } from "tar"
 import * as Errors from "../../DeterminedError.js"
 import { spooled } from "./spool.js"
 
@@ -192,44 +198,409 @@ export class EntryGuard {
   }
 }
 
-const tarWarning = (
-  code: string,
-  message: string,
-  data: Record<string, unknown>
-): Errors.UnsafeArchiveEntry | Error => {
-  const entry = typeof data.path === "string" ? data.path : ""
-  if (code === "TAR_BAD_ARCHIVE" || code === "TAR_ABORT") return unsafe(entry, "Malformed", message)
-  const errno = typeof data.code === "string" && /^E[A-Z]+$/.test(data.code) ? data.code : undefined
-  if (errno !== undefined && data.code !== "TAR_SYMLINK_ERROR") return new Error(`${message} (${errno})`)
-  if (/symbolic link/i.test(message)) return unsafe(entry, "ThroughLink", message)
-  if (/\.\.|escape/i.test(message)) return unsafe(entry, "ParentTraversal", message)
-  return unsafe(entry, "Malformed", message)
-}
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } = Fs.constants
 
 /**
- * How many entries node-tar has queued and not finished writing (its private `pending` count), when it can be
- * read. node-tar reads entries as fast as bytes arrive and queues their file-system work without back-pressure:
- * 200,000 empty entries (1.2 MB of tar.gz) took 837 MB. Writing waits while too many are queued.
+ * Create a file that does not exist yet, never through a symbolic link at its last component (the guard checked
+ * every component before; this is the second line, as node-tar's `O_NOFOLLOW`). An existing entry of the same
+ * name (an archive may hold a path twice; the later one wins) is removed first, which also keeps a hard link made
+ * earlier from being written through.
  */
-const pendingOf = (unpack: Unpack): () => number => {
-  const symbol = Object.getOwnPropertySymbols(unpack).find((s) => s.description === "pending")
-  if (symbol === undefined) return () => 0
-  return () => (unpack as unknown as Record<symbol, number>)[symbol] ?? 0
+const CREATE_FILE = O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0)
+
+/** Directories extraction knows exist (created or checked), so that each is made once; cleared when full. */
+const KNOWN_DIRECTORIES = 4096
+
+const errnoOf = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string"
+    ? (e as { code: string }).code
+    : undefined
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** A file-system failure of one entry, as extraction reports it. */
+const writeFailure = (directory: string, entry: string, e: unknown) => {
+  if (e instanceof Errors.UnsafeArchiveEntry) return e
+  // O_NOFOLLOW refused a symbolic link that the guard did not know of (one made outside extraction meanwhile)
+  if (errnoOf(e) === "ELOOP") return unsafe(entry, "ThroughLink", `${entry} would be written through a symbolic link`)
+  return new Errors.OutputDirError({
+    path: directory,
+    reason: "WriteFailed",
+    message: `extraction failed: ${messageOf(e)}`
+  })
 }
 
-/** Entries node-tar may have queued before writing more waits. @internal */
-export const MAX_PENDING_ENTRIES = 512
+/**
+ * Writes checked entries into `root` with node:fs, one at a time in archive order. node:fs rather than the
+ * platform `FileSystem`, and its synchronous calls but for the data: this is per entry (several calls for each of
+ * up to `maxEntries` entries), it needs `O_NOFOLLOW` (which `FileSystem.open` cannot pass), and a call on the
+ * thread pool costs far more than the call itself: 50,000 empty files took 26.5 s with one `await`ed
+ * `fs/promises` call after another, 3.7 to 9.4 s with these (on the loaded 2-core machine, load 7;
+ * docs/BENCHMARKS.md). The event loop is held for the calls of the entries in one chunk of input at most (16 KiB
+ * from gunzip: 32 empty entries); the data of a file is written asynchronously, a chunk at a time.
+ *
+ * As node-tar with `chmod: true`: modes are restored exactly (`mode & 0o7777`, whatever the process umask), a
+ * directory's with the owner's `rwx` added so that extraction can write into it; the directories an entry's
+ * path implies get 0o777 less the umask; files and directories get the entry's mtime (and atime, or now),
+ * links keep theirs; owners are not restored.
+ */
+class EntryWriter {
+  private readonly directories = new Set<string>()
+  /** The process umask: a file created with a mode it does not touch needs no `chmod`. */
+  private readonly umask = process.umask()
 
-/** One turn of the event loop (file-system callbacks run), not on the `Clock`: node-tar's work is real I/O. */
-const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+  constructor(readonly root: string) {}
+
+  /** Write the entry; a promise only while its data is written. */
+  write(entry: ReadEntry, parts: ReadonlyArray<string>, halted: Halted): Promise<void> | undefined {
+    if (parts.length === 0) {
+      // "./": an archive may set the extraction directory's mode and times, not replace it
+      if (entry.type === "Directory") this.attributes(this.root, entry, true)
+      return undefined
+    }
+    const target = NodePath.join(this.root, ...parts)
+    this.parents(parts)
+    switch (entry.type) {
+      case "Directory":
+        return this.directory(target, entry)
+      case "SymbolicLink":
+        this.replacing(target, () => Fs.symlinkSync(entry.linkpath ?? "", target))
+        return undefined
+      case "Link":
+        this.replacing(target, () => Fs.linkSync(NodePath.join(this.root, ...segments(entry.linkpath ?? "")), target))
+        return undefined
+      default:
+        return this.file(target, entry, halted)
+    }
+  }
+
+  /** Make the directories `parts` implies, checking that an existing one is a directory and not a link. */
+  private parents(parts: ReadonlyArray<string>): void {
+    if (parts.length < 2 || this.directories.has(parts.slice(0, -1).join("/"))) return
+    for (let i = 1; i < parts.length; i++) {
+      const key = parts.slice(0, i).join("/")
+      if (this.directories.has(key)) continue
+      const directory = NodePath.join(this.root, ...parts.slice(0, i))
+      try {
+        Fs.mkdirSync(directory, 0o777)
+      } catch (e) {
+        if (errnoOf(e) !== "EEXIST") throw e
+        const stat = Fs.lstatSync(directory)
+        if (stat.isSymbolicLink()) {
+          throw unsafe(
+            parts.join("/"),
+            "ThroughLink",
+            `${parts.join("/")} would be written through the symbolic link ${key}`
+          )
+        }
+        if (!stat.isDirectory()) throw new Error(`${key} is not a directory (ENOTDIR)`)
+      }
+      if (this.directories.size >= KNOWN_DIRECTORIES) this.directories.clear()
+      this.directories.add(key)
+    }
+  }
+
+  /** `create`, after removing what exists at `target` (a file, a link, an empty directory) if it fails so. */
+  private replacing<A>(target: string, create: () => A): A {
+    try {
+      return create()
+    } catch (e) {
+      if (errnoOf(e) !== "EEXIST") throw e
+    }
+    if (Fs.lstatSync(target).isDirectory()) Fs.rmdirSync(target)
+    else Fs.unlinkSync(target)
+    this.directories.clear()
+    return create()
+  }
+
+  private directory(target: string, entry: ReadEntry): undefined {
+    try {
+      Fs.mkdirSync(target, 0o700)
+    } catch (e) {
+      if (errnoOf(e) !== "EEXIST") throw e
+      // a directory the archive's paths implied earlier (or named twice) is kept; anything else is replaced
+      if (!Fs.lstatSync(target).isDirectory()) {
+        Fs.unlinkSync(target)
+        Fs.mkdirSync(target, 0o700)
+      }
+    }
+    this.attributes(target, entry, true)
+    if (this.directories.size >= KNOWN_DIRECTORIES) this.directories.clear()
+    this.directories.add(NodePath.relative(this.root, target).split(NodePath.sep).join("/"))
+    return undefined
+  }
+
+  private attributes(target: string, entry: ReadEntry, directory: boolean): void {
+    if (typeof entry.mode === "number") Fs.chmodSync(target, (entry.mode & 0o7777) | (directory ? 0o700 : 0))
+    if (entry.mtime !== undefined) Fs.utimesSync(target, entry.atime ?? new Date(), entry.mtime)
+  }
+
+  private file(target: string, entry: ReadEntry, halted: Halted): Promise<void> | undefined {
+    const mode = typeof entry.mode === "number" ? entry.mode & 0o7777 : 0o666
+    const fd = this.replacing(target, () => Fs.openSync(target, CREATE_FILE, mode))
+    const finish = () => {
+      try {
+        if (!halted.halted && entry.mtime !== undefined) Fs.futimesSync(fd, entry.atime ?? new Date(), entry.mtime)
+      } finally {
+        Fs.closeSync(fd)
+      }
+    }
+    try {
+      if (typeof entry.mode === "number" && (mode & this.umask) !== 0) Fs.fchmodSync(fd, mode)
+      if (entry.remain === 0 && entry.size === 0) return void finish()
+    } catch (e) {
+      Fs.closeSync(fd)
+      throw e
+    }
+    return consume(entry, fd, halted).then(finish, (e) => {
+      Fs.closeSync(fd)
+      throw e
+    })
+  }
+}
+
+/** Whether extraction stopped (failed or interrupted), with the callbacks to run when it does. */
+interface Halted {
+  readonly halted: boolean
+  readonly onHalt: Set<() => void>
+}
 
 /**
- * Feed `source` (tar or tar.gz bytes) into node-tar extracting into `directory` (which exists and is empty).
+ * Write the entry's data to `handle` as it arrives, one chunk at a time: the entry is paused while a chunk is
+ * written, so the parser (and through it the input) waits for the disk. Resolves once the entry ended and its
+ * data is written, or once extraction halted and no write is in flight.
+ */
+const consume = (entry: ReadEntry, fd: number, halted: Halted) =>
+  new Promise<void>((resolve, reject) => {
+    let writing = false
+    let ended = false
+    let settled = false
+    const settle = (error?: unknown) => {
+      if (settled) return
+      settled = true
+      halted.onHalt.delete(check)
+      entry.removeListener("data", onData)
+      entry.removeListener("end", onEnd)
+      if (error === undefined) resolve()
+      else reject(error)
+    }
+    const check = () => {
+      if (!writing && (ended || halted.halted)) settle()
+    }
+    const writeAll = (chunk: Buffer, at = 0): Promise<void> =>
+      at >= chunk.length ?
+        Promise.resolve() :
+        new Promise<number>((resolve, reject) =>
+          Fs.write(fd, chunk, at, chunk.length - at, null, (e, written) => (e === null ? resolve(written) : reject(e)))
+        ).then((written) => writeAll(chunk, at + written))
+    const onData = (chunk: Buffer) => {
+      if (settled || halted.halted) return
+      writing = true
+      entry.pause()
+      writeAll(chunk).then(() => {
+        writing = false
+        if (!halted.halted) entry.resume()
+        check()
+      }, settle)
+    }
+    const onEnd = () => {
+      ended = true
+      check()
+    }
+    halted.onHalt.add(check)
+    entry.on("end", onEnd)
+    entry.on("data", onData)
+    check()
+  })
+
+/**
+ * One extraction: node-tar's `Parser` reads entries from the (decompressed) bytes, each is checked by the
+ * `EntryGuard` and written by the `EntryWriter` before the next is read.
  *
- * gzip is decompressed here (node:zlib), not by node-tar: node-tar aborts on a truncated gzip stream (an
- * interrupted download) and reports it before its queued writes finish, so a clean-up then raced them. Fed plain
- * tar, node-tar always ends with `close` once every entry is written, which this waits for however extraction
- * ends (done, failed, interrupted): nothing is written into the directory after this returns.
+ * Memory is bounded whatever the number of entries. The parser hands out one entry at a time (the next once the
+ * one before is consumed, which is once it is written) and its `write` returns `false` while it holds entries or
+ * data not taken yet; the input is paused then until it drains: gunzip's output while gzip is decompressed here,
+ * or the source. So at most one chunk (16 KiB from gunzip, 64 KiB from the spool) of entries waits in the parser.
+ * This replaces node-tar's `Unpack`, which queues the file-system work of every entry it parses and keeps about
+ * 2.9 KB of each reachable until it closes (200,000 empty entries: +461 MiB; docs/RELIABILITY.md).
+ *
+ * Extraction is quiescent once `pending` is 0 and it halted or the parser ended: no write of it is in flight
+ * then, nor can one start, so the temporary directory can be removed.
+ */
+class Extraction implements Halted {
+  failure: Errors.UnsafeArchiveEntry | Errors.OutputDirError | undefined
+  halted = false
+  readonly onHalt = new Set<() => void>()
+  private readonly parser: Parser
+  private readonly writer: EntryWriter
+  private gunzip: Zlib.Gunzip | undefined
+  private started = false
+  /** The first bytes of the tar stream, until there are enough to tell it is not compressed once more. */
+  private head: Buffer | undefined = Buffer.alloc(0)
+  private parserEnded = false
+  /** Whether the input can be written (true) or waits for a `drain`. */
+  private ready = true
+  /** Entries checked and not yet written; `tail` writes them in order. */
+  private pending = 0
+  private tail: Promise<void> = Promise.resolve()
+  private readonly waiters = new Set<() => void>()
+
+  constructor(readonly directory: string, private readonly guard: EntryGuard) {
+    this.writer = new EntryWriter(directory)
+    // zstd: false, and gzip refused below: the bytes reach it decompressed, and a compressed archive inside the
+    // compressed one would be decompressed by node-tar without back-pressure
+    this.parser = new Parser({ strict: false, zstd: false })
+    this.parser.on("entry", (entry: ReadEntry) => this.onEntry(entry))
+    // node-tar skips entries of types it does not know (a GNU sparse file, a tape volume header, ...): refuse
+    // them rather than lose a file silently
+    this.parser.on("ignoredEntry", (entry: ReadEntry) => {
+      if (!entry.meta) {
+        this.fail(unsafe(
+          entry.path,
+          "SpecialFile",
+          `${entry.path} is a ${entry.type} entry; only files, directories and links are extracted`
+        ))
+      }
+    })
+    this.parser.on("warn", (code: string, message: unknown, data: { entry?: ReadEntry; path?: unknown }) => {
+      if (code === "TAR_ENTRY_INFO") return
+      const entry = data?.entry?.path ?? (typeof data?.path === "string" ? data.path : "")
+      this.fail(unsafe(entry, "Malformed", messageOf(message)))
+    })
+    this.parser.on("error", (e: unknown) => this.fail(unsafe("", "Malformed", messageOf(e))))
+    this.parser.on("drain", () => {
+      if (this.halted) return
+      if (this.gunzip !== undefined) this.gunzip.resume()
+      else this.ready = true
+      this.notify()
+    })
+    this.parser.on("end", () => {
+      this.parserEnded = true
+      this.notify()
+    })
+  }
+
+  private notify() {
+    for (const waiter of [...this.waiters]) waiter()
+  }
+
+  /** Wait until `condition` holds; re-checked whenever extraction's state changes. */
+  private until(condition: () => boolean): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (condition()) return resume(Effect.void)
+      const waiter = () => {
+        if (!condition()) return
+        this.waiters.delete(waiter)
+        resume(Effect.void)
+      }
+      this.waiters.add(waiter)
+      return Effect.sync(() => this.waiters.delete(waiter))
+    })
+  }
+
+  private fail(failure: Errors.UnsafeArchiveEntry | Errors.OutputDirError) {
+    if (this.failure === undefined) this.failure = failure
+    this.halt()
+  }
+
+  private halt() {
+    if (this.halted) return
+    this.halted = true
+    this.gunzip?.destroy()
+    for (const f of [...this.onHalt]) f()
+    this.notify()
+  }
+
+  private onEntry(entry: ReadEntry) {
+    if (this.halted) return void entry.resume()
+    const problem = this.guard.check(entry)
+    if (problem !== undefined) {
+      this.fail(problem)
+      return void entry.resume()
+    }
+    const parts = segments(entry.path)
+    this.pending++
+    this.tail = this.tail
+      .then(() => (this.halted ? undefined : this.writer.write(entry, parts, this)))
+      .then(
+        () => entry.resume(),
+        (e) => this.fail(writeFailure(this.directory, entry.path, e))
+      )
+      .finally(() => {
+        this.pending--
+        this.notify()
+      })
+  }
+
+  /** Hand decompressed tar bytes to the parser; false when it asks to wait for its `drain`. */
+  private toParser(data: Buffer): boolean {
+    if (this.head !== undefined) {
+      const head = Buffer.concat([this.head, data.subarray(0, 2)])
+      if (head.length >= 2) {
+        this.head = undefined
+        if (head[0] === 0x1f && head[1] === 0x8b) {
+          this.fail(unsafe("", "Malformed", "the archive holds a compressed archive, not a tar archive"))
+          return true
+        }
+      } else this.head = head
+    }
+    return this.parser.write(data)
+  }
+
+  private start(first: Uint8Array) {
+    this.started = true
+    if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
+      const gunzip = Zlib.createGunzip()
+      this.gunzip = gunzip
+      gunzip.on("error", (e) => this.fail(unsafe("", "Malformed", `the archive is not valid gzip: ${e.message}`)))
+      gunzip.on("data", (data: Buffer) => {
+        if (!this.halted && !this.toParser(data)) gunzip.pause()
+      })
+      gunzip.on("drain", () => {
+        this.ready = true
+        this.notify()
+      })
+      gunzip.on("end", () => {
+        if (!this.halted) this.parser.end()
+      })
+    }
+  }
+
+  /** Write a chunk of the archive, waiting while the input is paused; false once extraction halted. */
+  write(chunk: Uint8Array): Effect.Effect<boolean> {
+    return Effect.suspend(() => {
+      if (!this.started) this.start(chunk)
+      if (this.halted) return Effect.succeed(false)
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      this.ready = this.gunzip !== undefined ? this.gunzip.write(bytes) : this.toParser(bytes)
+      return Effect.map(this.until(() => this.ready || this.halted), () => !this.halted)
+    })
+  }
+
+  /** Stop, and wait until no write is in flight. */
+  readonly stop: Effect.Effect<void> = Effect.suspend(() => {
+    this.halt()
+    return this.until(() => this.pending === 0)
+  })
+
+  /** End the input, and wait until every entry is written (or extraction failed and stopped). */
+  readonly finish: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.halted) return this.stop
+    if (this.gunzip !== undefined) this.gunzip.end()
+    else this.parser.end()
+    return Effect.zipRight(
+      this.until(() => this.halted || (this.parserEnded && this.pending === 0)),
+      this.stop
+    )
+  })
+}
+
+/**
+ * Feed `source` (tar or tar.gz bytes) into an extraction into `directory` (which exists and is empty).
+ *
+ * gzip is decompressed here (node:zlib), not by node-tar, so that its output waits for the parser. However
+ * extraction ends (done, failed, interrupted), this returns only once it is quiescent: nothing is written into
+ * the directory after this returns.
  * @internal
  */
 const unpackInto = <E, R>(
@@ -238,127 +609,15 @@ const unpackInto = <E, R>(
   options: ExtractOptions
 ): Effect.Effect<void, E | Errors.UnsafeArchiveEntry | Errors.OutputDirError, R> =>
   Effect.suspend(() => {
-    const guard = new EntryGuard(options.maxBytes ?? DEFAULT_MAX_BYTES, options.maxEntries ?? DEFAULT_MAX_ENTRIES)
-    let failure: Errors.UnsafeArchiveEntry | Errors.OutputDirError | undefined
-    let settled = false
-    const record = (e: Errors.UnsafeArchiveEntry | Error) => {
-      if (failure !== undefined) return
-      failure = e instanceof Errors.UnsafeArchiveEntry ? e : new Errors.OutputDirError({
-        path: directory,
-        reason: "WriteFailed",
-        message: `extraction failed: ${e.message}`
-      })
-    }
-    const unpack = new Unpack({
-      cwd: directory,
-      strict: false,
-      preserveOwner: false,
-      chmod: true,
-      processUmask: 0,
-      filter: (_path, entry) => {
-        if (failure !== undefined) return false
-        const problem = guard.check(entry as ReadEntry)
-        if (problem !== undefined) {
-          record(problem)
-          return false
-        }
-        return true
-      },
-      onwarn: (code, message, data) => {
-        if (code === "TAR_ENTRY_INFO") return
-        record(tarWarning(code, String(message), data as unknown as Record<string, unknown>))
-      }
-    })
-    // node-tar skips entries of types it does not know (a GNU sparse file, a tape volume header, ...) without
-    // asking the filter: refuse them rather than lose a file silently
-    unpack.on("ignoredEntry", (entry: ReadEntry) => {
-      if (failure === undefined && !entry.meta) {
-        record(unsafe(
-          entry.path,
-          "SpecialFile",
-          `${entry.path} is a ${entry.type} entry; only files, directories and links are extracted`
-        ))
-      }
-    })
-    const pending = pendingOf(unpack)
-    const throttle: Effect.Effect<void> = Effect.suspend(() =>
-      pending() > MAX_PENDING_ENTRIES && !settled ? Effect.zipRight(nextTurn, throttle) : Effect.void
+    const extraction = new Extraction(
+      directory,
+      new EntryGuard(options.maxBytes ?? DEFAULT_MAX_BYTES, options.maxEntries ?? DEFAULT_MAX_ENTRIES)
     )
-    // listeners stay attached for the stream's whole life, so a late error never becomes an uncaught one
-    const done = new Promise<void>((resolve) => {
-      unpack.on("close", () => {
-        settled = true
-        resolve()
-      })
-      unpack.on("error", (e: Error & { tarCode?: string; code?: string }) => {
-        record(tarWarning(e.tarCode ?? "TAR_ABORT", e.message, e as unknown as Record<string, unknown>))
-        settled = true
-        resolve()
-      })
-    })
-    let gunzip: Zlib.Gunzip | undefined
-    let inputEnded = false
-    let unpackEnded = false
-    const endUnpack = () => {
-      if (unpackEnded) return
-      unpackEnded = true
-      unpack.end()
-    }
-    // end the input once: through gunzip (which ends node-tar when it has flushed, or fails), or node-tar directly
-    const endInput = () => {
-      if (inputEnded) return
-      inputEnded = true
-      if (gunzip !== undefined) gunzip.end()
-      else endUnpack()
-    }
-    let sink: NodeJS.WritableStream = unpack
-    let started = false
-    const start = (first: Uint8Array) => {
-      started = true
-      if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
-        gunzip = Zlib.createGunzip()
-        gunzip.on("error", (e) => {
-          record(unsafe("", "Malformed", `the archive is not valid gzip: ${e.message}`))
-          // what was decompressed is in node-tar already: end it so that it finishes its queued work
-          endUnpack()
-        })
-        gunzip.on("end", endUnpack)
-        // zlib hands out 16 KiB at a time: pause it while node-tar has too many entries queued
-        gunzip.on("data", (data: Buffer) => {
-          unpack.write(data)
-          if (pending() > MAX_PENDING_ENTRIES) {
-            gunzip!.pause()
-            void Effect.runPromise(throttle).then(() => gunzip!.resume())
-          }
-        })
-        sink = gunzip
-      }
-    }
-    const write = (chunk: Uint8Array): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (!started) start(chunk)
-        if (settled) return Effect.void
-        const drained = sink.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-        const wait = drained ? Effect.void : Effect.async<void>((resume) => {
-          const onDrain = () => {
-            sink.removeListener("drain", onDrain)
-            resume(Effect.void)
-          }
-          sink.on("drain", onDrain)
-          void done.then(onDrain)
-          return Effect.sync(() => sink.removeListener("drain", onDrain))
-        })
-        return Effect.zipRight(wait, throttle)
-      })
-    const finish = Effect.async<void>((resume) => {
-      if (!settled) endInput()
-      void done.then(() => setImmediate(() => resume(Effect.void)))
-    })
     return source.pipe(
-      Stream.runForEachWhile((chunk) => Effect.map(write(chunk), () => failure === undefined && !settled)),
-      // uninterruptible: an interrupted download still waits for node-tar's queued writes before clean-up
-      Effect.onExit(() => Effect.uninterruptible(finish)),
-      Effect.flatMap(() => (failure === undefined ? Effect.void : Effect.fail(failure)))
+      Stream.runForEachWhile((chunk) => extraction.write(chunk)),
+      // uninterruptible: an interrupted download still waits for the write in flight before clean-up
+      Effect.onExit((exit) => Effect.uninterruptible(Exit.isSuccess(exit) ? extraction.finish : extraction.stop)),
+      Effect.flatMap(() => (extraction.failure === undefined ? Effect.void : Effect.fail(extraction.failure)))
     )
   })
 
@@ -416,7 +675,7 @@ export const extract = <E, R, E2 = never, R2 = never>(
       yield* fs.rename(temp, target).pipe(Effect.mapError((e) => writeFailed(e.message)))
       return target
     }).pipe(
-      // node-tar has finished writing by now (unpackInto waits for it), so the removal cannot race it
+      // extraction is quiescent by now (unpackInto waits for it), so the removal cannot race a write
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.void
