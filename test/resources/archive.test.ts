@@ -1,6 +1,6 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Fiber, Stream } from "effect"
 import type { DeterminedError } from "effect-determined"
 import * as FS from "node:fs"
 import * as OS from "node:os"
@@ -232,6 +232,28 @@ describe("Archive.extract: good archives", () => {
       const before = snapshot(dir)
       const error = yield* Effect.flip(extract(tarball([{ path: "b.txt", content: "b" }]), empty))
       assert.strictEqual(error._tag === "OutputDirError" && error.reason, "NotEmpty")
+      assert.deepStrictEqual(snapshot(dir), before)
+    }))
+
+  it.scopedLive("interrupted while a file's data is written: nothing is left once the interruption returns", () =>
+    Effect.gen(function*() {
+      const dir = yield* scratch
+      const before = snapshot(dir)
+      const target = NodePath.join(dir, "parent", "out")
+      const bytes = tarball([{ path: "big.bin", content: new Uint8Array(600_000).map((_, i) => (i * 5) & 0xff) }])
+      // half the archive, then a source that never ends: extraction waits inside the file's data
+      const source = Stream.concat(chunked(bytes.subarray(0, bytes.length / 2), 4096), Stream.never)
+      const fiber = yield* Effect.fork(Archive.extract(source, target).pipe(Effect.provide(NodeContext.layer)))
+      const partial = () =>
+        FS.readdirSync(NodePath.join(dir, "parent")).find((name) => name.startsWith(".out.partial-"))
+      for (let i = 0; i < 500 && !FS.existsSync(NodePath.join(dir, "parent", partial() ?? "-", "big.bin")); i++) {
+        yield* Effect.sleep("10 millis")
+      }
+      assert.isTrue(
+        FS.existsSync(NodePath.join(dir, "parent", partial() ?? "-", "big.bin")),
+        "the file is being written"
+      )
+      yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(snapshot(dir), before)
     }))
 
