@@ -26,8 +26,9 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as NodePath from "node:path"
 import * as Zlib from "node:zlib"
-import { Parser, type ReadEntry } from "tar"
+import type { Parser, ReadEntry } from "tar"
 import * as Errors from "../../DeterminedError.js"
+import { lazyModule } from "../../internal/lazy.js"
 import { spooled } from "./spool.js"
 
 /**
@@ -445,11 +446,15 @@ class Extraction implements Halted {
   private tail: Promise<void> = Promise.resolve()
   private readonly waiters = new Set<() => void>()
 
-  constructor(readonly directory: string, private readonly guard: EntryGuard) {
+  constructor(
+    readonly directory: string,
+    private readonly guard: EntryGuard,
+    tar: typeof import("tar")
+  ) {
     this.writer = new EntryWriter(directory)
     // zstd: false, and gzip refused below: the bytes reach it decompressed, and a compressed archive inside the
     // compressed one would be decompressed by node-tar without back-pressure
-    this.parser = new Parser({ strict: false, zstd: false })
+    this.parser = new tar.Parser({ strict: false, zstd: false })
     this.parser.on("entry", (entry: ReadEntry) => this.onEntry(entry))
     // node-tar skips entries of types it does not know (a GNU sparse file, a tape volume header, ...): refuse
     // them rather than lose a file silently
@@ -595,6 +600,9 @@ class Extraction implements Halted {
   })
 }
 
+// loaded at the first extraction (internal/lazy.ts)
+const tarModule = lazyModule(() => import("tar"))
+
 /**
  * Feed `source` (tar or tar.gz bytes) into an extraction into `directory` (which exists and is empty).
  *
@@ -608,10 +616,11 @@ const unpackInto = <E, R>(
   directory: string,
   options: ExtractOptions
 ): Effect.Effect<void, E | Errors.UnsafeArchiveEntry | Errors.OutputDirError, R> =>
-  Effect.suspend(() => {
+  Effect.flatMap(tarModule, (tar) => {
     const extraction = new Extraction(
       directory,
-      new EntryGuard(options.maxBytes ?? DEFAULT_MAX_BYTES, options.maxEntries ?? DEFAULT_MAX_ENTRIES)
+      new EntryGuard(options.maxBytes ?? DEFAULT_MAX_BYTES, options.maxEntries ?? DEFAULT_MAX_ENTRIES),
+      tar
     )
     return source.pipe(
       Stream.runForEachWhile((chunk) => extraction.write(chunk)),

@@ -11,8 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as YAML from "yaml"
 import * as Errors from "../../DeterminedError.js"
+import { lazyModule } from "../../internal/lazy.js"
 import * as Log from "../../internal/log.js"
 import { DeterminedHttp, path as urlPath } from "../../services/DeterminedHttp.js"
 import * as Archive from "./archive.js"
@@ -59,19 +59,23 @@ const invalidConfig = (message: string, file?: string, line?: number) =>
     ...(line === undefined ? {} : { line })
   })
 
-const parseYaml = (text: string, file?: string): Effect.Effect<unknown, Errors.InvalidExperimentConfig> => {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-  const error = doc.errors[0]
-  if (error !== undefined) {
-    const line = error.linePos?.[0].line
-    return Effect.fail(invalidConfig(
-      `the experiment config is not valid YAML${file === undefined ? "" : ` (${file})`}: ${error.message}`,
-      file,
-      line
-    ))
-  }
-  return Effect.succeed(doc.toJS({ maxAliasCount: 100 }))
-}
+// loaded at the first config read (internal/lazy.ts)
+const yamlModule = lazyModule(() => import("yaml"))
+
+const parseYaml = (text: string, file?: string): Effect.Effect<unknown, Errors.InvalidExperimentConfig> =>
+  Effect.flatMap(yamlModule, (YAML) => {
+    const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+    const error = doc.errors[0]
+    if (error !== undefined) {
+      const line = error.linePos?.[0].line
+      return Effect.fail(invalidConfig(
+        `the experiment config is not valid YAML${file === undefined ? "" : ` (${file})`}: ${error.message}`,
+        file,
+        line
+      ))
+    }
+    return Effect.succeed(doc.toJS({ maxAliasCount: 100 }))
+  })
 
 const describe = (
   value: unknown,
@@ -103,6 +107,7 @@ export const readConfig = (
       if (config === null || typeof config !== "object" || Array.isArray(config)) {
         return yield* invalidConfig("the experiment config must be an object, YAML text or a path to a YAML file")
       }
+      const YAML = yield* yamlModule
       return yield* describe(config, YAML.stringify(config))
     }
     if (looksLikePath(config)) {

@@ -25,8 +25,8 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import ignore from "ignore"
 import * as Errors from "../../DeterminedError.js"
+import { lazyModule } from "../../internal/lazy.js"
 import * as Log from "../../internal/log.js"
 
 /**
@@ -122,6 +122,9 @@ const statOrFail = (fs: FileSystem.FileSystem, local: string) =>
     )
   )
 
+// loaded at the first model directory walked (internal/lazy.ts)
+const ignoreModule = lazyModule(() => import("ignore"))
+
 /** Walk one root (the model directory or an included directory) the way `os.walk` + detignore does. */
 const walk = (
   fs: FileSystem.FileSystem,
@@ -131,6 +134,7 @@ const walk = (
   out: Array<Planned>
 ): Effect.Effect<void, Errors.ModelDirError> =>
   Effect.gen(function*() {
+    const { default: ignore } = yield* ignoreModule
     const rules = ignore().add([...DEFAULT_DETIGNORE])
     const detignore = path.join(root, ".detignore")
     const detignoreInfo = yield* Effect.option(fs.stat(detignore))
