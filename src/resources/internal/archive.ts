@@ -26,6 +26,7 @@ import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as NodePath from "node:path"
 import * as Zlib from "node:zlib"
+import type * as Tar from "tar"
 import type { Parser, ReadEntry } from "tar"
 import * as Errors from "../../DeterminedError.js"
 import { lazyModule } from "../../internal/lazy.js"
@@ -449,7 +450,7 @@ class Extraction implements Halted {
   constructor(
     readonly directory: string,
     private readonly guard: EntryGuard,
-    tar: typeof import("tar")
+    tar: typeof Tar
   ) {
     this.writer = new EntryWriter(directory)
     // zstd: false, and gzip refused below: the bytes reach it decompressed, and a compressed archive inside the
