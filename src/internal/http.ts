@@ -22,7 +22,7 @@ import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
 import { deadline } from "./deadline.js"
 import { fastPathOf, reject } from "./fastDecode.js"
-import { nodeBodyOf, readNodeBody } from "./nodeBody.js"
+import { headerOf, nodeBodyOf, readNodeBody } from "./nodeBody.js"
 
 /** @internal */
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -289,18 +289,47 @@ const transportError = (spec: RequestSpec, cause: unknown, description?: string)
   })
 }
 
+// The request of each (token, method, accept) with its headers set, made once: each `setHeader` of the platform
+// copies the headers, and building the same accept + authorization headers for every request cost more than
+// giving each request its own URL (docs/BENCHMARKS.md, "Third pass"). Requests and headers are immutable values,
+// so sharing them is safe; a token's entries go with the token (a `WeakMap`).
+const baseRequests = new WeakMap<object, Map<string, HttpClientRequest.HttpClientRequest>>()
+const anonymous = {}
+
+const baseRequest = (
+  method: Method,
+  accept: string | undefined,
+  token: Option.Option<Redacted.Redacted<string>>
+): HttpClientRequest.HttpClientRequest => {
+  const owner = Option.isSome(token) ? token.value : anonymous
+  let byKind = baseRequests.get(owner)
+  if (byKind === undefined) {
+    byKind = new Map()
+    baseRequests.set(owner, byKind)
+  }
+  const key = accept === undefined ? method : `${method} ${accept}`
+  let request = byKind.get(key)
+  if (request === undefined) {
+    request = HttpClientRequest.make(method)("", {
+      acceptJson: accept === undefined,
+      ...(accept === undefined ? {} : { accept })
+    })
+    if (Option.isSome(token)) request = HttpClientRequest.bearerToken(request, Redacted.value(token.value))
+    byKind.set(key, request)
+  }
+  return request
+}
+
 const buildRequest = (
   target: Target,
   spec: RequestSpec,
   token: Option.Option<Redacted.Redacted<string>>
 ): HttpClientRequest.HttpClientRequest => {
-  let request = HttpClientRequest.make(spec.method)(target.master + spec.path, {
-    acceptJson: spec.accept === undefined,
-    ...(spec.accept === undefined ? {} : { accept: spec.accept })
-  })
+  let request = HttpClientRequest.setUrl(baseRequest(spec.method, spec.accept, token), target.master + spec.path)
   if (spec.query !== undefined) {
     const params: Array<[string, string]> = []
-    for (const [key, value] of Object.entries(spec.query)) {
+    for (const key in spec.query) {
+      const value = spec.query[key]
       if (value === undefined || value === null) continue
       if (Array.isArray(value)) { for (const v of value) params.push([key, String(v)]) }
       else params.push([key, String(value)])
@@ -310,7 +339,6 @@ const buildRequest = (
   if (spec.body !== undefined) {
     request = HttpClientRequest.setBody(request, HttpBody.text(JSON.stringify(spec.body), "application/json"))
   }
-  if (Option.isSome(token)) request = HttpClientRequest.bearerToken(request, Redacted.value(token.value))
   return request
 }
 
@@ -404,7 +432,7 @@ export const readText = (
       field: "",
       message: `response body exceeds the limit of ${maxBytes} bytes (DeterminedConfig.maxResponseBytes)`
     })
-  const length = Number(response.headers["content-length"])
+  const length = Number(headerOf(response, "content-length"))
   if (Number.isFinite(length) && length > maxBytes) {
     return Effect.fail(tooLarge())
   }
@@ -481,17 +509,24 @@ const execute = (
   client.execute(request).pipe(
     Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
     Effect.flatMap((response) => {
-      const origin = new URL(target.master).origin
+      // (nothing below parses a URL or converts the headers unless the answer was redirected or is a redirect:
+      // a few microseconds per request otherwise, docs/BENCHMARKS.md, "Third pass")
       const followed = finalUrl(response)
-      if (followed !== undefined && new URL(followed).origin !== origin) {
-        return Effect.fail(redirectRefused(
-          spec,
-          response.status,
-          `the answer came from ${new URL(followed).origin} after a redirect, not from the master ${origin}; refused`
-        ))
+      if (followed !== undefined) {
+        const origin = new URL(target.master).origin
+        const from = new URL(followed).origin
+        if (from !== origin) {
+          return Effect.fail(redirectRefused(
+            spec,
+            response.status,
+            `the answer came from ${from} after a redirect, not from the master ${origin}; refused`
+          ))
+        }
       }
-      const location = response.headers["location"]
-      if (!redirectStatuses.has(response.status) || location === undefined) return Effect.succeed(response)
+      if (!redirectStatuses.has(response.status)) return Effect.succeed(response)
+      const location = headerOf(response, "location")
+      if (location === undefined) return Effect.succeed(response)
+      const origin = new URL(target.master).origin
       let next: URL
       try {
         next = new URL(location, request.url)

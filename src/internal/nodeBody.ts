@@ -39,6 +39,25 @@ export const nodeBodyOf = (response: HttpClientResponse.HttpClientResponse): Nod
 }
 
 /**
+ * One header of a response, read from the undici response's own headers (lowercase names) when it is one: the
+ * platform's `response.headers` converts all of them to a new `Headers` at every read. Any other response is
+ * asked through `response.headers`; both join repeated values with ", ".
+ * @internal
+ */
+export const headerOf = (response: HttpClientResponse.HttpClientResponse, name: string): string | undefined => {
+  const r = response as unknown as { readonly original?: { readonly source?: unknown }; readonly source?: unknown }
+  const source = (r.original?.source ?? r.source) as { readonly statusCode?: unknown; readonly headers?: unknown }
+  if (
+    typeof source === "object" && source !== null && typeof source.statusCode === "number" &&
+    typeof source.headers === "object" && source.headers !== null
+  ) {
+    const value = (source.headers as Record<string, string | ReadonlyArray<string> | undefined>)[name]
+    return typeof value === "string" || value === undefined ? value : value.join(", ")
+  }
+  return response.headers[name]
+}
+
+/**
  * Read a Node body to text, failing with `tooLarge()` (and destroying the body) past `maxBytes`; interruption
  * destroys the body, which closes the connection.
  * @internal
