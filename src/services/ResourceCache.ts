@@ -238,6 +238,11 @@ interface Stored {
   readonly links: ReadonlyArray<string>
 }
 
+/** A fetch in flight: the Deferred its waiters wait on, made when the first one comes. */
+interface Flight {
+  deferred: Deferred.Deferred<unknown, unknown> | undefined
+}
+
 /**
  * An in-memory LRU cache with generations: every invalidation (and every `set`) starts a new generation and
  * records it on the keys it touches; a fetch remembers the generation it started in and stores its value only if
@@ -273,7 +278,7 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
     const index = new Map<string, string>()
     // key (or alias) → own keys of the entries that mention it
     const linkedBy = new Map<string, Set<string>>()
-    const inFlight = new Map<string, Deferred.Deferred<unknown, unknown>>()
+    const inFlight = new Map<string, Flight>()
     let generation = 0
     // generation of the last invalidation of a key, of a kind, of everything; kept while fetches run
     const touchedAt = new Map<string, number>()
@@ -363,63 +368,74 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
       return entry
     }
 
-    // One fetch: store its value if nothing voided it meanwhile, then `done` (with the fetch's exit) in the same
-    // finalizer (one `onExit` per miss instead of an `ensuring` inside an `onExit`: the miss path is the whole
-    // cost of the cache on a get, docs/BENCHMARKS.md).
+    // One fetch: store its value if nothing voided it meanwhile, then `done` (with the fetch's exit), in the one
+    // finalizer of the miss. The miss path is the whole cost of the cache on a get (docs/BENCHMARKS.md): no
+    // Effect step beyond the fetch and its `onExit`, the `clock` read by the caller's `clockWith`.
     const fetchAndStore = <A, E, R>(
       k: string,
       fetch: Effect.Effect<A, E, R>,
       identify: ((value: A) => Identity) | undefined,
-      done?: (exit: Exit.Exit<A, E>) => Effect.Effect<void>
-    ) =>
-      Effect.suspend(() => {
-        const since = generation
-        running++
-        return Effect.flatMap(fetch, (value) =>
-          Effect.clockWith((clock) => {
-            store(k, value, identityOf(k, value, identify), clock.unsafeCurrentTimeMillis(), since)
-            return Effect.succeed(value)
-          })).pipe(
-            Effect.onExit((exit) => {
-              running--
-              if (running === 0) {
-                // nothing in flight can be voided any more: forget what was touched
-                touchedAt.clear()
-                kindTouchedAt.clear()
-              }
-              return done === undefined ? Effect.void : done(exit)
-            })
-          )
+      clock: Clock.Clock,
+      done?: (exit: Exit.Exit<A, E>) => void
+    ): Effect.Effect<A, E, R> => {
+      const since = generation
+      running++
+      return Effect.onExit(fetch, (exit) => {
+        let result: Exit.Exit<A, E> = exit
+        let broken = false
+        let defect: unknown
+        if (Exit.isSuccess(exit)) {
+          // stored before `running` drops: what was touched while it ran must still be known
+          try {
+            store(k, exit.value, identityOf(k, exit.value, identify), clock.unsafeCurrentTimeMillis(), since)
+          } catch (e) {
+            // `identify` threw: the miss dies with it, and so do its waiters
+            broken = true
+            defect = e
+            result = Exit.die(e)
+          }
+        }
+        running--
+        if (running === 0) {
+          // nothing in flight can be voided any more: forget what was touched
+          touchedAt.clear()
+          kindTouchedAt.clear()
+        }
+        done?.(result)
+        return broken ? Effect.die(defect) : Effect.void
       })
+    }
 
     const getOrFetch = <A, E, R>(
       key: Key<A>,
       fetch: Effect.Effect<A, E, R>,
       identify?: ((value: A) => Identity) | undefined
     ): Effect.Effect<A, E, R> =>
-      Effect.suspend(() => {
+      Effect.clockWith((clock): Effect.Effect<A, E, R> => {
         const k = keyString(key)
-        return Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A, E, R> => {
-          const hit = lookup(k, now)
-          if (hit !== undefined) {
-            return Effect.succeed(hit.value as A)
+        const hit = lookup(k, clock.unsafeCurrentTimeMillis())
+        if (hit !== undefined) {
+          return Effect.succeed(hit.value as A)
+        }
+        const pending = inFlight.get(k)
+        if (pending !== undefined) {
+          // Share the fetch in flight (its Deferred is made by the first caller that waits: a miss nobody joins,
+          // nearly all of them, makes none); if its owner was interrupted, try again ourselves.
+          const deferred = pending.deferred ??= Deferred.unsafeMake<unknown, unknown>(undefined as never)
+          return Effect.flatMap(Effect.exit(Deferred.await(deferred)), (exit) =>
+            Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+              ? getOrFetch(key, fetch, identify)
+              : (exit as Exit.Exit<A, E>))
+        }
+        const flight: Flight = { deferred: undefined }
+        inFlight.set(k, flight)
+        return fetchAndStore(k, fetch, identify, clock, (exit) => {
+          if (inFlight.get(k) === flight) {
+            inFlight.delete(k)
           }
-          const pending = inFlight.get(k)
-          if (pending !== undefined) {
-            // Share the fetch in flight; if its owner was interrupted, try again ourselves.
-            return Effect.flatMap(Effect.exit(Deferred.await(pending)), (exit) =>
-              Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-                ? getOrFetch(key, fetch, identify)
-                : (exit as Exit.Exit<A, E>))
+          if (flight.deferred !== undefined) {
+            Deferred.unsafeDone(flight.deferred, exit)
           }
-          const deferred = Deferred.unsafeMake<unknown, unknown>(undefined as never)
-          inFlight.set(k, deferred)
-          return fetchAndStore(k, fetch, identify, (exit) => {
-            if (inFlight.get(k) === deferred) {
-              inFlight.delete(k)
-            }
-            return Deferred.done(deferred, exit)
-          })
         })
       })
 
@@ -457,7 +473,8 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
 
     return {
       getOrFetch,
-      refresh: (key, fetch, identify) => Effect.suspend(() => fetchAndStore(keyString(key), fetch, identify)),
+      refresh: (key, fetch, identify) =>
+        Effect.clockWith((clock) => fetchAndStore(keyString(key), fetch, identify, clock)),
       set: (key, value, identify) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
           generation++

@@ -51,4 +51,33 @@ describe("Experiment.watchTrials: rows equal to the last poll's are not decoded 
         if (result.left._tag === "DecodeError") assert.strictEqual(result.left.field, "trials.1.startTime")
       }
     }))
+
+  it.effect("a row that breaks on a later page is named by its index in that page (not in the poll)", () =>
+    Effect.gen(function*() {
+      const rows = [
+        { id: 1, state: "STATE_ACTIVE" },
+        { id: 2, state: "STATE_ACTIVE" },
+        { id: 3, state: "STATE_ACTIVE" },
+        { id: 4, state: "STATE_ACTIVE", startTime: "None" }
+      ]
+      const mock = yield* makeMockHttp((r) => {
+        if (r.path === "/api/v1/auth/login") return loginOk()
+        const offset = Number(r.query.get("offset") ?? 0)
+        return json({
+          trials: rows.slice(offset, offset + 2),
+          pagination: { offset, limit: 2, startIndex: offset, endIndex: offset + 2, total: rows.length }
+        })
+      })
+      const result = yield* Effect.either(Stream.runCollect(
+        Experiment.watchTrials(7, { pageSize: 2, schedule: Schedule.recurs(0) })
+      )).pipe(Effect.provide(mock.layer()))
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) {
+        assert.strictEqual(result.left._tag, "DecodeError")
+        if (result.left._tag === "DecodeError") assert.strictEqual(result.left.field, "trials.1.startTime")
+      }
+      // one request per page, the first page's before the second's
+      const offsets = (yield* mock.requests).filter((r) => r.path.endsWith("/trials")).map((r) => r.query.get("offset"))
+      assert.deepStrictEqual(offsets, ["0", "2"])
+    }))
 })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Option, Ref, TestClock } from "effect"
+import { Cause, Deferred, Effect, Fiber, Option, Ref, TestClock } from "effect"
 import { ResourceCache } from "effect-determined"
 
 const key = ResourceCache.key<number>("experiment", 1)
@@ -113,6 +113,50 @@ describe("ResourceCache.layerMemory", () => {
       const exit = yield* cache.getOrFetch(key, Effect.fail("boom")).pipe(Effect.exit)
       assert.strictEqual(exit._tag, "Failure")
       assert.strictEqual(yield* cache.getOrFetch(key, Effect.succeed(5)), 5)
+    }))
+
+  it.effect("waiters of a miss see its failure, without a fetch of their own", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const { calls, fetch } = yield* counter
+      const gate = yield* Deferred.make<void>()
+      const failing = Effect.zipRight(Effect.zipRight(fetch, Deferred.await(gate)), Effect.fail("boom"))
+      const owner = yield* Effect.exit(cache.getOrFetch(key, failing)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      const first = yield* Effect.exit(cache.getOrFetch(key, failing)).pipe(Effect.fork)
+      const second = yield* Effect.exit(cache.getOrFetch(key, failing)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(gate, undefined)
+      const exits = [yield* Fiber.join(owner), yield* Fiber.join(first), yield* Fiber.join(second)]
+      assert.strictEqual(yield* Ref.get(calls), 1)
+      assert.deepStrictEqual(exits.map((e) => e._tag === "Failure" && Cause.failureOption(e.cause)), [
+        Option.some("boom"),
+        Option.some("boom"),
+        Option.some("boom")
+      ])
+    }))
+
+  it.effect("an identify that throws is a defect of the miss and of its waiters; the cache goes on", () =>
+    Effect.gen(function*() {
+      const cache = yield* ResourceCache.makeMemory()
+      const { calls, fetch } = yield* counter
+      const gate = yield* Deferred.make<void>()
+      const broken = (): ResourceCache.Identity => {
+        throw new Error("no identity")
+      }
+      const slow = Effect.zipLeft(fetch, Deferred.await(gate))
+      const owner = yield* Effect.exit(cache.getOrFetch(key, slow, broken)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      const waiter = yield* Effect.exit(cache.getOrFetch(key, slow, broken)).pipe(Effect.fork)
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(gate, undefined)
+      for (const exit of [yield* Fiber.join(owner), yield* Fiber.join(waiter)]) {
+        assert.isTrue(exit._tag === "Failure" && Cause.isDie(exit.cause))
+      }
+      assert.strictEqual(yield* Ref.get(calls), 1)
+      assert.isTrue(Option.isNone(yield* cache.get(key)))
+      assert.strictEqual(yield* cache.getOrFetch(key, Effect.succeed(2)), 2)
+      assert.strictEqual(yield* cache.getOrFetch(key, Effect.succeed(3)), 2)
     }))
 
   it.effect("an interrupted owner does not strand waiters", () =>

@@ -21,8 +21,8 @@ import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
 import { sameJson } from "../../internal/fastDecode.js"
 import * as Http from "../../internal/http.js"
+import * as PagedDecode from "../../internal/pagination.js"
 import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
-import * as Pagination from "../../services/Pagination.js"
 import type * as ResourceCache from "../../services/ResourceCache.js"
 import * as Descriptors from "./descriptors.js"
 import * as Kinds from "./kinds.js"
@@ -94,35 +94,63 @@ interface Decoded {
   readonly trial: Trial
 }
 
-/**
- * The pages of trials of a poll, each row decoded unless the previous poll decoded the same JSON for that trial
- * (then its snapshot is that one): a watch of many trials that mostly do not change decodes only the ones that
- * did. A row that fails to decode is the same `DecodeError` as when decoding the whole page (field
- * `trials.<index>.<field>`).
- */
-const trialsPageReusing =
-  (id: number, query: TrialsQuery, previous: ReadonlyMap<number, Decoded>) => (offset: number) =>
-    Effect.flatMap(DeterminedHttp, (http) => {
-      const request = trialsRequest(id, query, offset)
-      return Effect.flatMap(http.json(request, Fast.TrialsPageRaw), (page) => {
-        const items: Array<Decoded> = new Array(page.trials.length)
-        for (let i = 0; i < page.trials.length; i++) {
-          const row = page.trials[i]
-          const rowId = typeof row === "object" && row !== null ? (row as { readonly id?: unknown }).id : undefined
-          const before = typeof rowId === "number" ? previous.get(rowId) : undefined
-          if (before !== undefined && sameJson(before.row, row)) {
-            items[i] = before
-            continue
-          }
-          const decoded = Http.decodeValue(request, 200, Fast.Trial, row, `trials.${i}`)
-          if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
-          items[i] = { row, trial: decoded.right }
-        }
-        return Effect.succeed({ items, pagination: page.pagination })
-      })
-    })
-
 const storeTrials = (trials: ReadonlyArray<Trial>) => Resource.storeAll(Kinds.trial, trials)
+
+/** A page of trials of a poll as it arrived: where it starts and its rows, raw. */
+interface RawPage {
+  readonly offset: number
+  readonly rows: ReadonlyArray<unknown>
+}
+
+/** The pages of trials of a poll, rows raw; each page is also recorded in `pages` (to name a row that fails). */
+const trialsPageRaw = (id: number, query: TrialsQuery, pages: Array<RawPage>) => (offset: number) =>
+  Effect.flatMap(DeterminedHttp, (http) => http.json(trialsRequest(id, query, offset), Fast.TrialsPageRaw)).pipe(
+    Effect.map((page) => {
+      pages.push({ offset, rows: page.trials })
+      return { items: page.trials, pagination: page.pagination }
+    })
+  )
+
+/**
+ * The rows of a chunk of a poll, each decoded unless the previous poll decoded the same JSON for that trial (then
+ * its snapshot is that one), and stored in the cache: a watch of many trials that mostly do not change decodes
+ * only the ones that did. This runs as the stage after the request (`PagedDecode`), so a page is compared,
+ * decoded and stored while the next page's request is in flight. A row that fails to decode is the same
+ * `DecodeError` as when decoding the whole page (field `trials.<index in its page>.<field>`).
+ */
+const decodeReusing = (
+  id: number,
+  query: TrialsQuery,
+  pages: ReadonlyArray<RawPage>,
+  previous: ReadonlyMap<number, Decoded>
+) =>
+(rows: ReadonlyArray<unknown>) => {
+  const items: Array<Decoded> = new Array(rows.length)
+  const trials: Array<Trial> = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]
+    const rowId = typeof row === "object" && row !== null ? (row as { readonly id?: unknown }).id : undefined
+    const before = typeof rowId === "number" ? previous.get(rowId) : undefined
+    if (before !== undefined && sameJson(before.row, row)) {
+      items[i] = before
+      trials[i] = before.trial
+      continue
+    }
+    // a chunk may be part of a page (the first page comes in two): the failing row is named by its page
+    const page = pages.find((p) => p.rows.includes(row))
+    const decoded = Http.decodeValue(
+      trialsRequest(id, query, page?.offset ?? 0),
+      200,
+      Fast.Trial,
+      row,
+      `trials.${page === undefined ? i : page.rows.indexOf(row)}`
+    )
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    items[i] = { row, trial: decoded.right }
+    trials[i] = decoded.right
+  }
+  return Effect.as(storeTrials(trials), items)
+}
 
 /**
  * Poll `step` on `schedule` until it yields a value; the schedule ending, or `timeout`, is a `WaitTimeout`.
@@ -356,9 +384,12 @@ export const watchTrials = (
     const poll = Effect.gen(function*() {
       // Only when nothing runs any more is the experiment read: it ends after this poll if it has ended.
       if (allEnded) experimentEnded = isExperimentEnded((yield* reloadExperiment(id)).state)
-      const rows = yield* Pagination.collect(trialsPageReusing(id, query, previous))
-      const trials = rows.map((r) => r.trial)
-      yield* storeTrials(trials)
+      const pages: Array<RawPage> = []
+      // every row is stored as its chunk is decoded (every snapshot seen, as `reload` does)
+      const rows = yield* PagedDecode.collectDecoded(
+        trialsPageRaw(id, query, pages),
+        decodeReusing(id, query, pages, previous)
+      )
       const changed: Array<Trial> = []
       const next = new Map<number, Decoded>()
       for (const decoded of rows) {
@@ -373,7 +404,7 @@ export const watchTrials = (
         }
       }
       previous = next
-      allEnded = trials.every(isTrialEnded)
+      allEnded = rows.every((r) => isTrialEnded(r.trial))
       return Chunk.unsafeFromArray(changed)
     })
     return Stream.repeatEffectWithSchedule(poll, scheduleOf(options, defaultEvery)).pipe(
