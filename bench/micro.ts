@@ -176,6 +176,19 @@ const main = async () => {
         )
       ))
   )
+  // the memory cache's miss path alone: distinct keys, a fetch that is already there, a fresh cache per run
+  const missValues = Array.from({ length: n }, (_, i) => ({ id: 1_000_000 + i, trialIds: [] as Array<number> }))
+  const missFetches = missValues.map((v) => Effect.succeed(v as unknown as ExperimentModels.Experiment))
+  add(
+    "ResourceCache miss alone (getOrFetch of a new key, fetch already there)",
+    await measure(n, () =>
+      Effect.runPromise(Effect.flatMap(ResourceCache.makeMemory(), (cache) =>
+        Effect.forEach(
+          missValues,
+          (v, i) => cache.getOrFetch(Kinds.experiment.key(v.id), missFetches[i]!, Kinds.experiment.identify),
+          { discard: true }
+        ))))
+  )
   add("Trial.get, cache hit", await measure(n, () => cached.runPromise(Effect.repeatN(Trial.get(trialId), n - 1))))
 
   // streams
