@@ -499,16 +499,18 @@ const finalUrl = (response: HttpClientResponse.HttpClientResponse): string | und
  * request carries the bearer token. The SDK's own clients do not follow redirects (fetch is given
  * `redirect: "manual"`); an application's client that does is caught afterwards, by the URL its answer came from.
  */
-const execute = (
+const execute = <B, E2>(
   client: HttpClient.HttpClient,
   target: Target,
   spec: RequestSpec,
   request: HttpClientRequest.HttpClientRequest,
-  redirects: number
-): Effect.Effect<HttpClientResponse.HttpClientResponse, Errors.TransportError | Errors.ServerError> =>
-  client.execute(request).pipe(
-    Effect.mapError((error) => transportError(spec, platformCause(error), error.description)),
-    Effect.flatMap((response) => {
+  redirects: number,
+  // what is done with the final answer, in the same step (one `matchEffect` instead of `mapError` + `flatMap`s)
+  onResponse: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<B, E2>
+): Effect.Effect<B, Errors.TransportError | Errors.ServerError | E2> =>
+  Effect.matchEffect(client.execute(request), {
+    onFailure: (error) => Effect.fail(transportError(spec, platformCause(error), error.description)),
+    onSuccess: (response): Effect.Effect<B, Errors.TransportError | Errors.ServerError | E2> => {
       // (nothing below parses a URL or converts the headers unless the answer was redirected or is a redirect:
       // a few microseconds per request otherwise, docs/BENCHMARKS.md, "Third pass")
       const followed = finalUrl(response)
@@ -523,9 +525,9 @@ const execute = (
           ))
         }
       }
-      if (!redirectStatuses.has(response.status)) return Effect.succeed(response)
+      if (!redirectStatuses.has(response.status)) return onResponse(response)
       const location = headerOf(response, "location")
-      if (location === undefined) return Effect.succeed(response)
+      if (location === undefined) return onResponse(response)
       const origin = new URL(target.master).origin
       let next: URL
       try {
@@ -555,10 +557,10 @@ const execute = (
       // the redirect's own body is read (bounded) so that its connection can be reused
       return readText(spec, response, 64 * 1024).pipe(
         Effect.ignore,
-        Effect.zipRight(execute(client, target, spec, moved, redirects + 1))
+        Effect.zipRight(execute(client, target, spec, moved, redirects + 1, onResponse))
       )
-    })
-  )
+    }
+  })
 
 /**
  * One attempt: send, wait for the headers, map statuses >= 300 to errors (reading the error body, bounded), and
@@ -588,8 +590,13 @@ export const attempt: {
   token: Option.Option<Redacted.Redacted<string>>,
   read?: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
 ): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> =>
-  execute(client, target, spec, buildRequest(target, spec, token), 0).pipe(
-    Effect.flatMap((response): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> => {
+  execute(
+    client,
+    target,
+    spec,
+    buildRequest(target, spec, token),
+    0,
+    (response): Effect.Effect<A | HttpClientResponse.HttpClientResponse, ErrorOf<S> | E> => {
       if (response.status >= 200 && response.status < 300) {
         return read === undefined ? Effect.succeed(response) : read(response)
       }
@@ -603,7 +610,8 @@ export const attempt: {
           }))
         )
       )
-    }),
+    }
+  ).pipe(
     (effect) =>
       deadline(effect, target.timeout, () =>
         timeoutError(

@@ -12,6 +12,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
@@ -283,13 +284,19 @@ export const make: Effect.Effect<Service, never, DeterminedConfig | Session | Ht
         (text) => Http.parseJson(request, response, text)
       )
 
+    // (read, parse and decode in one step after the body: each `flatMap` is a step of the fiber per request)
     const json = <const R extends ApiRequest, A, I>(request: R, schema: Schema.Schema<A, I, never>) =>
       authenticated(
         request,
         (response) =>
           Effect.flatMap(
-            readJson(request, response),
-            (body) => Http.decodeValue(request, response.status, schema, body)
+            Http.readText(request, response, config.maxResponseBytes),
+            (text): Either.Either<A, Errors.DecodeError> => {
+              const body = Http.parseJson(request, response, text)
+              return Either.isLeft(body)
+                ? Either.left(body.left)
+                : Http.decodeValue(request, response.status, schema, body.right)
+            }
           )
       )
 
