@@ -159,12 +159,13 @@ const same = (a: unknown, b: unknown): boolean => {
   if (Array.isArray(b)) return false
   const x = a as Record<string, unknown>
   const y = b as Record<string, unknown>
-  let keys = 0
-  for (const key in x) {
-    if (!Object.hasOwn(x, key)) continue
+  // own keys by Object.keys, not for…in with hasOwn: 1.8 → 1.1–1.5 µs per trial row of the bench server
+  // (docs/BENCHMARKS.md, third pass)
+  const keys = Object.keys(x)
+  if (keys.length !== Object.keys(y).length) return false
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
     if (!Object.hasOwn(y, key) || !same(x[key], y[key])) return false
-    keys++
   }
-  for (const key in y) if (Object.hasOwn(y, key)) keys--
-  return keys === 0
+  return true
 }
