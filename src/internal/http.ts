@@ -9,6 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -20,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
+import { isPausable, nodeSource, type Source, sourceStream, webSource } from "./bodySource.js"
 import { deadline } from "./deadline.js"
 import { fastPathOf, reject } from "./fastDecode.js"
 import { headerOf, nodeBodyOf, readNodeBody } from "./nodeBody.js"
@@ -627,6 +629,10 @@ export const attempt: {
 /**
  * The bytes of a 2xx response's body as they arrive: a broken connection is a `TransportError`, no bytes for
  * `target.streamIdleTimeout` a `Timeout` (`stage: "idle"`), on any HttpClient. An absent body is empty.
+ *
+ * The bodies of the platform's undici and fetch clients (and LocalMaster's) are read straight from their Node
+ * `Readable` or web `ReadableStream` (./bodySource.ts: bounded read-ahead, several network chunks per Stream
+ * chunk, a timer only while waiting); any other response through its `response.stream`.
  * @internal
  */
 export const bodyStream = (
@@ -634,23 +640,47 @@ export const bodyStream = (
   response: HttpClientResponse.HttpClientResponse,
   target: Pick<Target, "streamIdleTimeout">,
   description = "the stream was interrupted"
-): Stream.Stream<Uint8Array, Errors.TransportError | Errors.Timeout> =>
-  response.stream.pipe(
+): Stream.Stream<Uint8Array, Errors.TransportError | Errors.Timeout> => {
+  const onIdle = () =>
+    timeoutError(
+      spec,
+      target.streamIdleTimeout,
+      "idle",
+      `no data for ${Duration.format(target.streamIdleTimeout)} (DeterminedConfig.streamIdleTimeout)`
+    )
+  const source = directSource(response)
+  if (source !== undefined) {
+    return sourceStream<Errors.TransportError | Errors.Timeout>(source, {
+      idle: target.streamIdleTimeout,
+      onIdle,
+      failed: (cause) => transportError(spec, cause, description)
+    })
+  }
+  return response.stream.pipe(
     Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(e)),
     Stream.mapError((e) => transportError(spec, platformCause(e), description)),
-    Stream.timeoutFailCause(
-      () =>
-        Cause.fail(
-          timeoutError(
-            spec,
-            target.streamIdleTimeout,
-            "idle",
-            `no data for ${Duration.format(target.streamIdleTimeout)} (DeterminedConfig.streamIdleTimeout)`
-          )
-        ),
-      target.streamIdleTimeout
-    )
+    Stream.timeoutFailCause(() => Cause.fail(onIdle()), target.streamIdleTimeout)
   )
+}
+
+/**
+ * The body of a response as a {@link Source}, when it is a web or Node body not read yet; the response is then
+ * unregistered from the platform's finalization registry, as its own readers do (see `releaseFromRegistry`),
+ * and the stream releases the body itself when it ends early.
+ */
+const directSource = (response: HttpClientResponse.HttpClientResponse): Source | undefined => {
+  const web = webBody(response)
+  if (web !== undefined) {
+    releaseFromRegistry(response)
+    return webSource(web)
+  }
+  const node = nodeBodyOf(response)
+  if (node !== undefined && isPausable(node)) {
+    releaseFromRegistry(response)
+    return nodeSource(node)
+  }
+  return undefined
+}
 
 const decoders = new WeakMap<object, (u: unknown) => Either.Either<any, ParseResult.ParseIssue>>()
 
@@ -734,6 +764,26 @@ export const parseJson = (
   }
 }
 
+// The UTF-8 text of `bytes[start, end)`, cut at newline bytes (which never occur inside a UTF-8 sequence, nor
+// unescaped inside a JSON string), so each piece is whole. Node's `Buffer` decoder where there is one: about 18 µs
+// for a 55 KB chunk of log lines where a streaming `TextDecoder` takes 137 µs (node 20, docs/BENCHMARKS.md "Third
+// pass"); both replace invalid sequences with U+FFFD. Elsewhere a `TextDecoder` that leaves a BOM alone (the
+// caller strips the one at the start of the stream, as a streaming decoder does).
+const utf8: (bytes: Uint8Array, start: number, end: number) => string = typeof Buffer === "function"
+  ? (bytes, start, end) => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8")
+  : ((decoder: TextDecoder) => (bytes: Uint8Array, start: number, end: number) =>
+    decoder.decode(bytes.subarray(start, end)))(new TextDecoder("utf-8", { ignoreBOM: true }))
+
+const joined = (parts: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.byteLength
+  }
+  return out
+}
+
 /**
  * Turn the body of a streaming response into decoded `result` messages. Lines are `{"result": …}`; an
  * `{"error": …}` line fails with the mapped error after every message before it was delivered; a last line
@@ -741,10 +791,10 @@ export const parseJson = (
  * `target.maxResponseBytes` fails with a `DecodeError` without being held whole; no bytes for
  * `target.streamIdleTimeout` fails with `Timeout` (`stage: "idle"`).
  *
- * Each network chunk is decoded to text once (a streaming `TextDecoder`, so a character split between chunks
- * is whole) and its complete lines split on that text, as a hand-written reader does; line lengths are checked
- * on the bytes. The part of a line that spans chunks is appended to, and searched for a newline only when a
- * chunk brings one, so a long line costs linear time.
+ * Each network chunk's complete lines are decoded to text at once and split on that text, as a hand-written
+ * reader does; line lengths are checked on the bytes. The bytes of a line that spans chunks are kept until its
+ * newline arrives and decoded once then, so a long line costs linear time. One channel stage does it all: a
+ * Stream chunk of bytes in, one of decoded messages out.
  * @internal
  */
 export const ndjson = <S extends RequestSpec, A, I>(
@@ -755,10 +805,11 @@ export const ndjson = <S extends RequestSpec, A, I>(
 ): Stream.Stream<A, ErrorOf<S>> =>
   Stream.suspend(() => {
     const maxLine = target.maxResponseBytes
+    const status = response.status
+    const fast = fastPathOf(schema)
     let failure: ErrorOf<S> | undefined
-    const decoder = new TextDecoder()
     const decodeError = (message: string) =>
-      new Errors.DecodeError({ method: spec.method, path: pathOf(spec), status: response.status, field: "", message })
+      new Errors.DecodeError({ method: spec.method, path: pathOf(spec), status, field: "", message })
     const lineTooLong = () =>
       decodeError(`a stream line exceeds the limit of ${maxLine} bytes (DeterminedConfig.maxResponseBytes)`)
     const parseLine = (line: string, last: boolean): A | undefined => {
@@ -772,7 +823,12 @@ export const ndjson = <S extends RequestSpec, A, I>(
         return undefined
       }
       if (Predicate.isRecord(json) && "result" in json) {
-        const decoded = decodeValue(spec, response.status, schema, json.result, "result")
+        const result = json.result
+        if (fast !== undefined) {
+          const value = fast(result)
+          if (value !== reject) return value as A
+        }
+        const decoded = decodeValueBySchema(spec, status, schema, result, "result")
         if (Either.isLeft(decoded)) {
           failure = decoded.left
           return undefined
@@ -791,69 +847,121 @@ export const ndjson = <S extends RequestSpec, A, I>(
       const value = parseLine(line, last)
       if (value !== undefined) out.push(value)
     }
-    // The decoded text after the last newline seen (the start of a line), and its length in bytes.
-    let rest = ""
-    let restBytes = 0
-    const split = (chunks: Chunk.Chunk<Uint8Array>): Chunk.Chunk<A> => {
-      const out: Array<A> = []
+    // the complete lines of `text` (each ends at a newline of the bytes), while none failed
+    const emitLines = (text: string, out: Array<A>) => {
+      let start = 0
+      let newline: number
+      while ((newline = text.indexOf("\n", start)) !== -1) {
+        emit(text.slice(start, newline), false, out)
+        if (failure !== undefined) return
+        start = newline + 1
+      }
+      emit(text.slice(start), false, out)
+    }
+    // a BOM at the start of the stream is not part of the first line (a streaming TextDecoder drops it too)
+    let started = false
+    const first = (text: string) => {
+      if (started) return text
+      started = true
+      return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+    }
+    // the bytes after the last newline seen (the start of a line), and their length
+    let pending: Array<Uint8Array> = []
+    let pendingBytes = 0
+    const split = (chunks: Chunk.Chunk<Uint8Array>, out: Array<A>): void => {
       for (const bytes of chunks) {
-        // how much of this chunk to take: all of it, unless a line in it is too long (then up to that line)
-        let end = bytes.byteLength
-        let tooLong = false
-        const first = bytes.indexOf(10)
-        if (restBytes + (first === -1 ? end : first) > maxLine) {
-          tooLong = true
-          end = 0
-        } else if (first !== -1 && end - first - 1 > maxLine) {
-          // a chunk longer than a line may be: measure each of its lines
-          let start = first + 1
-          while (start < end) {
-            const newline = bytes.indexOf(10, start)
-            if ((newline === -1 ? end : newline) - start > maxLine) {
-              tooLong = true
-              end = start
-              break
+        const size = bytes.byteLength
+        const firstNewline = bytes.indexOf(10)
+        if (firstNewline === -1) {
+          if (pendingBytes + size > maxLine) {
+            failure = lineTooLong()
+            return
+          }
+          pending.push(bytes)
+          pendingBytes += size
+          continue
+        }
+        // the line that ends in this chunk
+        if (pendingBytes + firstNewline > maxLine) {
+          failure = lineTooLong()
+          return
+        }
+        const head = pendingBytes === 0
+          ? utf8(bytes, 0, firstNewline)
+          : utf8(
+            joined([...pending, bytes.subarray(0, firstNewline)], pendingBytes + firstNewline),
+            0,
+            pendingBytes + firstNewline
+          )
+        pending = []
+        pendingBytes = 0
+        emit(first(head), false, out)
+        if (failure !== undefined) return
+        // the chunk's other complete lines, decoded at once (up to a line too long, if there is one)
+        const lastNewline = bytes.lastIndexOf(10)
+        if (lastNewline > firstNewline) {
+          let end = lastNewline
+          let tooLong = false
+          if (lastNewline - firstNewline - 1 > maxLine) {
+            let start = firstNewline + 1
+            while (start <= lastNewline) {
+              const newline = bytes.indexOf(10, start)
+              if (newline - start > maxLine) {
+                tooLong = true
+                end = start - 1
+                break
+              }
+              start = newline + 1
             }
-            if (newline === -1) break
-            start = newline + 1
+          }
+          if (end > firstNewline + 1) emitLines(utf8(bytes, firstNewline + 1, end), out)
+          if (failure !== undefined) return
+          if (tooLong) {
+            failure = lineTooLong()
+            return
           }
         }
-        const part = end === bytes.byteLength ? bytes : bytes.subarray(0, end)
-        rest += decoder.decode(part, { stream: true })
-        if (first === -1 || end === 0) {
-          restBytes += end
-        } else {
-          // the chunk's complete lines, decoded once and split on the text (a newline byte never occurs inside
-          // a UTF-8 sequence, nor unescaped inside a JSON string)
-          let start = 0
-          let newline: number
-          while (failure === undefined && (newline = rest.indexOf("\n", start)) !== -1) {
-            emit(rest.slice(start, newline), false, out)
-            start = newline + 1
-          }
-          rest = rest.slice(start)
-          restBytes = end - part.lastIndexOf(10) - 1
+        const tail = size - lastNewline - 1
+        if (tail > maxLine) {
+          failure = lineTooLong()
+          return
         }
-        if (tooLong && failure === undefined) failure = lineTooLong()
-        if (failure !== undefined) {
-          rest = ""
-          break
+        if (tail > 0) {
+          pending.push(bytes.subarray(lastNewline + 1))
+          pendingBytes = tail
         }
       }
-      return Chunk.unsafeFromArray(out)
     }
-    return bodyStream(spec, response, target).pipe(
-      Stream.takeWhile(() => failure === undefined),
-      Stream.mapChunks(split),
-      Stream.concat(Stream.suspend(() => {
-        if (failure !== undefined) return Stream.empty
-        rest += decoder.decode()
-        if (rest.length === 0) return Stream.empty
+    type Splitter = Channel.Channel<
+      Chunk.Chunk<A>,
+      Chunk.Chunk<Uint8Array>,
+      ErrorOf<S> | Errors.TransportError | Errors.Timeout,
+      Errors.TransportError | Errors.Timeout,
+      void,
+      unknown
+    >
+    const writeThen = (out: Array<A>, next: Splitter): Splitter =>
+      out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
+    const splitter: Splitter = Channel.readWithCause({
+      onInput: (chunks: Chunk.Chunk<Uint8Array>) => {
         const out: Array<A> = []
-        emit(rest, true, out)
-        rest = ""
-        return Stream.fromIterable(out)
-      })),
-      Stream.concat(Stream.suspend(() => failure === undefined ? Stream.empty : Stream.fail(failure)))
+        split(chunks, out)
+        return writeThen(out, failure === undefined ? splitter : Channel.fail(failure))
+      },
+      onFailure: (cause) => Channel.failCause(cause),
+      onDone: () => {
+        if (pendingBytes === 0) return Channel.void
+        const out: Array<A> = []
+        emit(first(utf8(joined(pending, pendingBytes), 0, pendingBytes)), true, out)
+        pending = []
+        pendingBytes = 0
+        return writeThen(out, failure === undefined ? Channel.void : Channel.fail(failure))
+      }
+    })
+    const bytes: Stream.Stream<Uint8Array, Errors.TransportError | Errors.Timeout> = bodyStream(spec, response, target)
+    const lines: Stream.Stream<A, ErrorOf<S> | Errors.TransportError | Errors.Timeout> = Stream.pipeThroughChannel(
+      bytes,
+      splitter
     )
+    return lines as Stream.Stream<A, ErrorOf<S>>
   })

@@ -10,8 +10,8 @@
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
 
-/** The part of a Node `Readable` read here (undici's `BodyReadable`). */
-interface NodeReadable {
+/** The part of a Node `Readable` read here (undici's `BodyReadable`). @internal */
+export interface NodeReadable {
   readonly readableEnded: boolean
   readonly destroyed: boolean
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown

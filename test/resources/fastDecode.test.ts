@@ -6,6 +6,7 @@ import * as Http from "../../src/internal/http.js"
 import { fromReport, ReportsLine, TrialMetrics } from "../../src/resources/internal/metrics.js"
 import * as Fast from "../../src/resources/internal/models/fast.js"
 import { TrialLogLine } from "../../src/resources/internal/trialLogs.js"
+import * as Wire from "../../src/resources/internal/wire.js"
 
 // Every fast path must agree with its Schema: the same value for what it accepts, and for anything else the
 // Schema's own answer (the same DecodeError, naming the same field). Inputs are random wire values (the
@@ -199,5 +200,87 @@ describe("fromReport (a metric report as TrialMetrics)", () => {
       }),
       { numRuns: 50 }
     )
+  })
+})
+
+describe("timestampMillis (RFC 3339 read by hand in its common form)", () => {
+  const same = (s: string) => {
+    const actual = Wire.timestampMillis(s)
+    const expected = Wire.timestampMillisByDateParse(s)
+    assert.isTrue(Object.is(actual, expected), `${JSON.stringify(s)}: ${actual}, Date.parse says ${expected}`)
+  }
+  // two digits, mostly in range, sometimes at or past the edges a field allows, sometimes not digits
+  const field = (max: number) =>
+    fc.oneof(
+      fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, "0")),
+      fc.constantFrom("00", "01", "12", "13", "23", "24", "29", "30", "31", "32", "59", "60", "99"),
+      fc.string({ minLength: 0, maxLength: 3 })
+    )
+  const near = fc.record({
+    year: fc.oneof(
+      fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, "0")),
+      fc.constantFrom("0000", "0099", "0100", "1969", "1970", "9999", "+1970", "197", "19a0")
+    ),
+    month: field(12),
+    day: field(31),
+    hour: field(24),
+    minute: field(60),
+    second: field(60),
+    fraction: fc.oneof(
+      fc.constant(""),
+      fc.integer({ min: 0, max: 12 }).chain((n) =>
+        fc.string({ unit: fc.constantFrom("0", "1", "5", "9"), minLength: n, maxLength: n }).map((d) => `.${d}`)
+      ),
+      fc.constantFrom(".", ",5", ".5a")
+    ),
+    zone: fc.oneof(
+      fc.constantFrom("Z", "z", "", "+00:00", "-00:00", "+23:59", "-23:59", "+24:00", "+05:60", "+0530", "+05:3", "ZZ"),
+      fc.tuple(fc.constantFrom("+", "-"), field(24), field(60)).map(([sign, h, m]) => `${sign}${h}:${m}`)
+    ),
+    t: fc.constantFrom("T", "T", "T", "t", " "),
+    dash: fc.constantFrom("-", "-", "-", "/")
+  }).map((p) => `${p.year}${p.dash}${p.month}-${p.day}${p.t}${p.hour}:${p.minute}:${p.second}${p.fraction}${p.zone}`)
+
+  it("agrees with the regular expression and Date.parse on near-RFC 3339 strings, valid or not", () => {
+    fc.assert(fc.property(near, same), { numRuns: 5000 })
+  })
+  it("agrees on every instant's ISO form, with offsets and fractions of any length", () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("0000-01-01T00:00:00Z"),
+          max: new Date("9999-12-31T23:59:59.999Z"),
+          noInvalidDate: true
+        }),
+        fc.integer({ min: 0, max: 6 }),
+        (date, digits) => {
+          const iso = date.toISOString()
+          same(iso)
+          same(iso.replace(/\.\d+Z$/, digits === 0 ? "Z" : `.${"123456789".slice(0, digits)}Z`))
+          same(iso.replace("Z", "+01:30"))
+        }
+      ),
+      { numRuns: 1000 }
+    )
+  })
+  it("agrees on the edges Date.parse has: day 31 of a short month, 24:00, years before 0100, lower case", () => {
+    for (
+      const s of [
+        "2019-02-31T00:00:00Z",
+        "2020-02-30T00:00:00Z",
+        "2020-04-31T23:59:59.999Z",
+        "2020-01-01T24:00:00Z",
+        "2020-01-01T24:00:00.001Z",
+        "0050-01-01T00:00:00Z",
+        "0100-01-01T00:00:00Z",
+        "2020-01-01t00:00:00z",
+        "2020-01-01T00:00:00.1235Z",
+        "2020-01-01T00:00:00.123456789Z",
+        "2020-01-01T00:00:00.1234567890Z",
+        "2026-12-03T16:42:24.925000Z"
+      ]
+    ) same(s)
+    assert.strictEqual(Wire.timestampMillis("2026-12-03T16:42:24.925000Z"), Date.UTC(2026, 11, 3, 16, 42, 24, 925))
+    assert.isNaN(Wire.timestampMillis("2020-13-01T00:00:00Z"))
   })
 })

@@ -418,6 +418,149 @@ describe("DeterminedHttp streams", () => {
       }
     }))
 
+  // a web body of these byte chunks, recording what was read of it and whether it was cancelled
+  const chunkedBody = (chunks: ReadonlyArray<Uint8Array>) => {
+    const seen = { pulled: 0, cancelled: false }
+    let i = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (i === chunks.length) return controller.close()
+        seen.pulled += chunks[i]!.byteLength
+        controller.enqueue(chunks[i++]!)
+      },
+      cancel() {
+        seen.cancelled = true
+      }
+    }, { highWaterMark: 0 })
+    return { body, seen }
+  }
+  const cut = (bytes: Uint8Array, size: number) =>
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.slice(i * size, (i + 1) * size))
+  const linesOf = (chunks: ReadonlyArray<Uint8Array>, options: { readonly maxResponseBytes?: number } = {}) =>
+    Effect.gen(function*() {
+      const mock = yield* makeMockHttp(withLogin(() => new Response(chunkedBody(chunks).body, { status: 200 })))
+      const ids: Array<number> = []
+      const exit = yield* DeterminedHttp.DeterminedHttp.pipe(
+        Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Line)),
+        Stream.unwrap,
+        Stream.runForEach((line) => Effect.sync(() => ids.push(line.id))),
+        Effect.provide(mock.layer(options)),
+        Effect.exit
+      )
+      return { ids, exit }
+    })
+
+  it.effect("a line over maxResponseBytes, wherever it falls in the chunks: the lines before it, then DecodeError", () =>
+    Effect.gen(function*() {
+      const short = (id: number) => JSON.stringify({ result: { id } })
+      const long = JSON.stringify({ result: { id: 99, pad: "x".repeat(300) } })
+      const cases = [
+        [short(1), short(2), long, short(3)],
+        [long, short(1)],
+        [short(1), short(2), long]
+      ]
+      for (const lines of cases) {
+        const bytes = new TextEncoder().encode(lines.join("\n") + "\n")
+        for (const size of [1, 7, 64, 1000, bytes.length]) {
+          const { exit, ids } = yield* linesOf(cut(bytes, size), { maxResponseBytes: 200 })
+          const error = failureOf(exit)
+          assert.strictEqual(error._tag, "DecodeError", `chunks of ${size}`)
+          assert.match(error.message, /a stream line exceeds the limit of 200 bytes/)
+          assert.deepStrictEqual(ids, lines.slice(0, lines.indexOf(long)).map((l) => JSON.parse(l).result.id))
+        }
+      }
+      // a line of exactly the limit is read
+      const exact = JSON.stringify({ result: { id: 5, pad: "" } })
+      const padded = JSON.stringify({ result: { id: 5, pad: "y".repeat(200 - exact.length) } })
+      for (const size of [1, 64, 1000]) {
+        const { exit, ids } = yield* linesOf(cut(new TextEncoder().encode(padded + "\n" + padded), size), {
+          maxResponseBytes: 200
+        })
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(ids, [5, 5])
+      }
+    }))
+
+  it.effect("a byte-order mark at the start of the body is dropped, as a streaming TextDecoder drops it", () =>
+    Effect.gen(function*() {
+      const bytes = new TextEncoder().encode("\uFEFF{\"result\":{\"id\":1}}\n{\"result\":{\"id\":2}}")
+      for (const size of [1, 2, 3, 4, bytes.length]) {
+        const { exit, ids } = yield* linesOf(cut(bytes, size))
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(ids, [1, 2])
+      }
+    }))
+
+  it.effect("a stream ended early cancels the body", () =>
+    Effect.gen(function*() {
+      const lines = new TextEncoder().encode(
+        Array.from({ length: 100 }, (_, id) => JSON.stringify({ result: { id } })).join("\n")
+      )
+      const { body, seen } = chunkedBody(cut(lines, 50))
+      const mock = yield* makeMockHttp(withLogin(() => new Response(body, { status: 200 })))
+      const first = yield* DeterminedHttp.DeterminedHttp.pipe(
+        Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Line)),
+        Stream.unwrap,
+        Stream.take(2),
+        Stream.runCollect,
+        Effect.provide(mock.layer())
+      )
+      assert.deepStrictEqual(Array.from(first), [{ id: 0 }, { id: 1 }])
+      assert.isTrue(seen.cancelled)
+    }))
+
+  it.effect("no bytes for streamIdleTimeout: Timeout{stage: idle} after the lines before, on the TestClock", () =>
+    Effect.gen(function*() {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("{\"result\":{\"id\":1}}\n"))
+        }
+      })
+      const mock = yield* makeMockHttp(withLogin(() => new Response(body, { status: 200 })))
+      const fiber = yield* DeterminedHttp.DeterminedHttp.pipe(
+        Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Line)),
+        Stream.unwrap,
+        Stream.either,
+        Stream.runCollect,
+        Effect.provide(mock.layer({ streamIdleTimeout: "30 seconds" })),
+        Effect.fork
+      )
+      yield* awaitSleeping
+      yield* TestClock.adjust("29 seconds")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 second")
+      const [first, second] = Array.from(yield* Fiber.join(fiber))
+      assert.deepStrictEqual(first?._tag === "Right" && first.right, { id: 1 })
+      assert.strictEqual(second?._tag === "Left" && second.left._tag === "Timeout" && second.left.stage, "idle")
+    }))
+
+  it.live("read-ahead is bounded: a consumer that stops holds the body back (about 1 MiB queued, not 16)", () =>
+    Effect.gen(function*() {
+      const line = new TextEncoder().encode(JSON.stringify({ result: { id: 1, pad: "z".repeat(1000) } }) + "\n")
+      const chunk = new Uint8Array(64 * 1024 - (64 * 1024) % line.length)
+      for (let i = 0; i < chunk.length; i += line.length) chunk.set(line, i)
+      const { body, seen } = chunkedBody(Array.from({ length: 256 }, () => chunk))
+      const mock = yield* makeMockHttp(withLogin(() => new Response(body, { status: 200 })))
+      const Padded = Schema.Struct({ id: Schema.Number, pad: Schema.String })
+      yield* DeterminedHttp.DeterminedHttp.pipe(
+        Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Padded)),
+        Stream.unwrap,
+        Stream.toPull,
+        Effect.flatMap((pull) =>
+          Effect.gen(function*() {
+            yield* pull
+            // the consumer stops for a while: the body is read up to the queue's bound and no further
+            yield* Effect.sleep("200 millis")
+            assert.isBelow(seen.pulled, 3 * 1024 * 1024, "the body was read ahead without a bound")
+            assert.isAbove(seen.pulled, 0)
+          })
+        ),
+        Effect.scoped,
+        Effect.provide(mock.layer())
+      )
+      assert.isTrue(seen.cancelled)
+    }))
+
   it.effect("a truncated last line fails with TransportError", () =>
     Effect.gen(function*() {
       const error = failureOf(yield* streamOf("{\"result\":{\"id\":1}}\n{\"result\":{\"i"))
