@@ -72,6 +72,25 @@ export const ReportsResponse = Schema.Struct({
 
 const isObject = (u: unknown): u is Wire.JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
 
+// One report, written out: what `F.struct({ id: Fast.int64, trialId: F.number, trialRunId: F.number, totalBatches:
+// F.number, endTime: F.nullable(Fast.timestamp), metrics: F.nullable(F.jsonObject), group: F.string })` decodes, with
+// constant-key property accesses instead of the generic loop's megamorphic ones, for the reason given at
+// models/fast.ts `trialLog` (a million reports in the bench; docs/BENCHMARKS.md "Third pass").
+const report: F.Fast<MetricsReport> = (u) => {
+  if (!F.isPlainObject(u)) return F.reject
+  const { group, metrics, totalBatches, trialId, trialRunId } = u
+  const id = Fast.int64(u.id)
+  const wireEnd = u.endTime
+  const endTime = wireEnd === undefined || wireEnd === null ? null : Fast.timestamp(wireEnd)
+  if (id === F.reject || endTime === F.reject || typeof trialId !== "number" || typeof trialRunId !== "number") {
+    return F.reject
+  }
+  if (typeof totalBatches !== "number" || typeof group !== "string") return F.reject
+  const values = metrics === undefined || metrics === null ? null : F.jsonObject(metrics)
+  if (values === F.reject) return F.reject
+  return { id, trialId, trialRunId, totalBatches, endTime, metrics: values, group }
+}
+
 /**
  * `ReportsResponse` with a fast path (src/internal/fastDecode.ts) that applies the same rules (int64 ids,
  * RFC 3339 timestamps, nullable fields defaulted, extra keys dropped) several times faster than the generic
@@ -81,20 +100,7 @@ const isObject = (u: unknown): u is Wire.JsonObject => typeof u === "object" && 
 /** @internal */
 export const ReportsLine = F.withFastPath(
   ReportsResponse,
-  F.struct({
-    metrics: F.withDefault(
-      F.array(F.struct<MetricsReport>({
-        id: Fast.int64,
-        trialId: F.number,
-        trialRunId: F.number,
-        totalBatches: F.number,
-        endTime: F.nullable(Fast.timestamp),
-        metrics: F.nullable(F.jsonObject),
-        group: F.string
-      })),
-      () => []
-    )
-  })
+  F.struct({ metrics: F.withDefault(F.array(report), () => []) })
 )
 
 /** A wire report → `TrialMetrics` (no validation: the report was decoded). @internal */

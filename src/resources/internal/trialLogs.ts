@@ -15,7 +15,7 @@ import * as Stream from "effect/Stream"
 import * as Errors from "../../DeterminedError.js"
 import * as F from "../../internal/fastDecode.js"
 import { DeterminedHttp, path, type QueryValue } from "../../services/DeterminedHttp.js"
-import { trialLogFields } from "./models/fast.js"
+import { trialLog } from "./models/fast.js"
 import { resuming } from "./resume.js"
 import * as Wire from "./wire.js"
 
@@ -60,7 +60,7 @@ export class TrialLog extends Schema.Class<TrialLog>("effect-determined/TrialLog
 }) {}
 
 /** `TrialLog` with its fast path (models/fast.ts), for the lines of the stream. @internal */
-export const TrialLogLine = F.withFastPath(TrialLog, F.klass(TrialLog, trialLogFields))
+export const TrialLogLine = F.withFastPath(TrialLog, trialLog<TrialLog>(TrialLog.prototype))
 
 /**
  * The distinct values of a trial's log fields (`TrialLogsFieldsResponse`): what the filters of {@link logs}
