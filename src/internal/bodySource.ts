@@ -20,6 +20,7 @@ import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { MAX_CHUNK } from "./chunks.js"
 import type { NodeReadable } from "./nodeBody.js"
 
 /** What a source tells the queue: chunks, then at most one of `end` or `fail`. */
@@ -198,11 +199,19 @@ export const sourceStream = <E>(source: Source, options: {
         wakeScheduled = true
         defer(wakeNow)
       }
+      // everything queued, up to MAX_CHUNK buffers in one chunk (internal/chunks.ts)
       const take = (): Chunk.Chunk<Uint8Array> => {
-        const chunk = Chunk.unsafeFromArray(queue)
-        queue = []
-        queued = 0
-        if (paused) {
+        let taken = queue
+        if (queue.length <= MAX_CHUNK) {
+          queue = []
+          queued = 0
+        } else {
+          taken = queue.slice(0, MAX_CHUNK)
+          queue = queue.slice(MAX_CHUNK)
+          for (const bytes of taken) queued -= bytes.byteLength
+        }
+        const chunk = Chunk.unsafeFromArray(taken)
+        if (paused && queued < highWaterMark) {
           paused = false
           source.resume()
         }

@@ -22,6 +22,7 @@ import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Errors from "../DeterminedError.js"
 import { isPausable, nodeSource, type Source, sourceStream, webSource } from "./bodySource.js"
+import { writeBounded } from "./chunks.js"
 import { deadline } from "./deadline.js"
 import { fastPathOf, reject } from "./fastDecode.js"
 import { headerOf, nodeBodyOf, readNodeBody } from "./nodeBody.js"
@@ -940,8 +941,8 @@ export const ndjson = <S extends RequestSpec, A, I>(
       void,
       unknown
     >
-    const writeThen = (out: Array<A>, next: Splitter): Splitter =>
-      out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
+    // (a chunk of at most MAX_CHUNK lines: internal/chunks.ts)
+    const writeThen = (out: Array<A>, next: Splitter): Splitter => writeBounded(out, next)
     const splitter: Splitter = Channel.readWithCause({
       onInput: (chunks: Chunk.Chunk<Uint8Array>) => {
         const out: Array<A> = []

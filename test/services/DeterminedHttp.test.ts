@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Schema, Stream, TestClock } from "effect"
+import { Chunk, Effect, Exit, Fiber, Schema, Stream, TestClock } from "effect"
 import { DeterminedHttp } from "effect-determined/advanced"
 import { awaitRequests, awaitSleeping, driveClock, json, loginOk, makeMockHttp, unaryError } from "../utils/mockHttp.js"
 
@@ -375,6 +375,24 @@ describe("DeterminedHttp streams", () => {
     Effect.gen(function*() {
       const exit = yield* streamOf("{\"result\":{\"id\":1}}\n{\"result\":{\"id\":2}}\n")
       assert.deepStrictEqual(exit, Exit.succeed([{ id: 1 }, { id: 2 }]))
+    }))
+
+  it.effect("20,000 lines in one network chunk: chunks of at most 1,024, and Stream.runFold does not overflow", () =>
+    Effect.gen(function*() {
+      const body = Array.from({ length: 20_000 }, (_, id) => JSON.stringify({ result: { id } })).join("\n") + "\n"
+      const mock = yield* makeMockHttp(withLogin(() => new Response(new TextEncoder().encode(body), { status: 200 })))
+      const lines = DeterminedHttp.DeterminedHttp.pipe(
+        Effect.map((http) => http.stream({ method: "GET", path: "/api/v1/trials/1/logs" }, Line)),
+        Stream.unwrap
+      )
+      // Effect's folds recurse once per item of a chunk: a chunk of 20,000 overflowed the stack (a defect)
+      const sum = yield* Stream.runFold(lines, 0, (total, line) => total + line.id).pipe(Effect.provide(mock.layer()))
+      assert.strictEqual(sum, (20_000 * 19_999) / 2)
+      const sizes = yield* Stream.runCollect(Stream.mapChunks(lines, (c) => Chunk.of(c.length))).pipe(
+        Effect.provide(mock.layer())
+      )
+      assert.isTrue(Chunk.every(sizes, (n) => n > 0 && n <= 1024))
+      assert.strictEqual(Chunk.reduce(sizes, 0, (a, n) => a + n), 20_000)
     }))
 
   it.effect("an empty body is an empty stream", () =>

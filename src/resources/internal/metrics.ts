@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type * as Errors from "../../DeterminedError.js"
+import { boundChunks } from "../../internal/chunks.js"
 import * as F from "../../internal/fastDecode.js"
 import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
 import * as Fast from "./models/fast.js"
@@ -162,7 +163,9 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
                 }
               }
               return Chunk.unsafeFromArray(out)
-            })
+            }),
+            // a line holds up to 1,000 reports and a network chunk several lines (internal/chunks.ts)
+            boundChunks
           )
       },
       { method: "GET", path: trialMetricsPath }
