@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { Checkpoint, Metrics } from "effect-determined"
 import { json, loginOk, makeMockHttp, type Recorded, runStreamAgainst } from "../utils/mockHttp.js"
 
@@ -93,6 +93,30 @@ describe("Metrics.stream", () => {
       assert.deepStrictEqual(requests.map((r) => r.query.getAll("trialIds").length), [200, 200, 50])
       const none = yield* run(metricsServer(1, 1), Metrics.stream([], { group: "training" }))
       assert.strictEqual(none.requests.length, 0)
+    }))
+})
+
+describe("Metrics.stream: unknown trials", () => {
+  const notFound = (message: string) => (r: Recorded) =>
+    r.path === "/api/v1/auth/login"
+      ? loginOk()
+      : json({ error: { code: 5, reason: "Not Found", message } }, 404)
+
+  it.effect("NotFound names the trial of the master's message when it is one of the request's", () =>
+    Effect.gen(function*() {
+      const { exit } = yield* run(notFound("trial '3' not found"), Metrics.stream([5, 3, 1], { group: "training" }))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      assert.deepInclude(error, { _tag: "NotFound", resource: "trial", id: "3" })
+    }))
+
+  it.effect("a message that names no requested trial: NotFound names all the request's ids", () =>
+    Effect.gen(function*() {
+      for (const message of ["trial not found, please check your permissions.", "trial '77' not found"]) {
+        const { exit } = yield* run(notFound(message), Metrics.stream([5, 3, 1], { group: "training" }))
+        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        assert.deepInclude(error, { _tag: "NotFound", resource: "trial", id: "1,3,5", message })
+      }
     }))
 })
 

@@ -114,6 +114,28 @@ describe("Metrics against LocalMaster", () => {
       assert.isAbove(validation.length, 0)
       assert.isTrue(validation.every((r) => r.group === "validation"))
     }).pipe(Effect.provide(LocalMaster.layer({ seed: 5 }))))
+
+  it.effect("an unknown trial is NotFound naming it (the first unknown, ids ascending), before any report", () =>
+    Effect.gen(function*() {
+      const master = yield* LocalMaster.LocalMaster
+      yield* master.seedExperiments(2)
+      yield* master.seedMetrics(1, 5, "training")
+      const one = yield* Effect.flip(collect(Trial.metrics(9_999, { group: "training" })))
+      assert.strictEqual(one._tag, "NotFound")
+      assert.deepInclude(one, { resource: "trial", id: "9999" })
+      const many = yield* Effect.flip(collect(Metrics.stream([9_998, 1, 9_997], { group: "training" })))
+      assert.strictEqual(many._tag, "NotFound")
+      assert.deepInclude(many, { resource: "trial", id: "9997" })
+      // nothing was delivered before the failure: the stream fails at its request, not after trial 1's reports
+      const delivered: Array<number> = []
+      const exit = yield* Effect.exit(collect(
+        Metrics.stream([1, 9_997], { group: "training" }).pipe(
+          Stream.tap((r) => Effect.sync(() => delivered.push(r.id)))
+        )
+      ))
+      assert.isTrue(Exit.isFailure(exit))
+      assert.deepStrictEqual(delivered, [])
+    }).pipe(Effect.provide(LocalMaster.layer({ seed: 5 }))))
 })
 
 describe("waiting against LocalMaster", () => {

@@ -115,7 +115,7 @@ export const pins = {
     listCheckpoints: "RequestError | NotFound | InvalidRequest",
     streamCheckpoints: "RequestError | NotFound | InvalidRequest",
     topCheckpoint: "RequestError | NotFound | InvalidRequest",
-    metrics: "RequestError | InvalidRequest",
+    metrics: "RequestError | NotFound | InvalidRequest",
     logFields: "RequestError | NotFound",
     logs: "RequestError | NotFound | InvalidRequest",
     watch: "RequestError | NotFound"
@@ -178,7 +178,7 @@ export const pins = {
     killWhenStalled: "E | Unauthenticated | Forbidden | DecodeError"
   },
   Metrics: {
-    stream: "RequestError | InvalidRequest"
+    stream: "RequestError | NotFound | InvalidRequest"
   },
   Project: {
     get: "RequestError | NotFound",

@@ -13,7 +13,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type * as Errors from "../../DeterminedError.js"
+import * as Errors from "../../DeterminedError.js"
 import { boundChunks } from "../../internal/chunks.js"
 import * as F from "../../internal/fastDecode.js"
 import { DeterminedHttp, path } from "../../services/DeterminedHttp.js"
@@ -125,6 +125,24 @@ export const fromReport = (report: MetricsReport): TrialMetrics => {
   return out as unknown as TrialMetrics
 }
 
+// The master checks the trials of a metrics request one by one, ids ascending, and answers 404 "trial '<id>' not
+// found" for the first it does not know (or may not see) (master/internal/api_trials.go streamMetrics →
+// trials.CanGetTrialsExperimentAndCheckCanDoAction): the NotFound names that trial when the message names one of the
+// requested ids, else all of them, comma-separated (as upstream's bulk check names its ids).
+const missingTrial = (error: Errors.NotFound, ids: ReadonlyArray<number>): Errors.NotFound => {
+  const named = /\btrial '?(\d+)'? not found/.exec(error.message)?.[1]
+  const id = named !== undefined && ids.includes(Number(named)) ? named : ids.join(",")
+  return id === error.id ?
+    error :
+    new Errors.NotFound({
+      method: error.method,
+      path: error.path,
+      resource: error.resource,
+      id,
+      message: error.message
+    })
+}
+
 /** Trial ids per request: keeps the query string far below the limits of proxies. @internal */
 export const idsPerRequest = 200
 
@@ -141,10 +159,17 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
         let skip = deliveredOfCurrent
         const skipTrial = current
         return http.stream(
-          { method: "GET", path: trialMetricsPath, query: { trialIds: from, group }, invalid: true },
+          {
+            method: "GET",
+            path: trialMetricsPath,
+            query: { trialIds: from, group },
+            invalid: true,
+            notFound: { resource: "trial", id: from.join(",") }
+          },
           ReportsLine
         )
           .pipe(
+            Stream.catchTag("NotFound", (e) => Stream.fail(missingTrial(e, from))),
             // the lines of a network chunk at once, into one chunk of reports
             Stream.mapChunks((lines) => {
               const out: Array<TrialMetrics> = []
@@ -175,7 +200,8 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
 /**
  * The metric reports of several trials for one group, trial by trial (ids ascending), each trial's reports
  * in the order they were made. Constant memory: reports are decoded one line (at most 1000) at a time.
- * Duplicate ids are read once; no ids makes no request.
+ * Duplicate ids are read once; no ids makes no request. An unknown trial (or one the user may not see) fails the
+ * stream with `NotFound` before any report, its `id` the trial the master named (the first unknown, ids ascending).
  *
  * @since 0.1.0
  * @category streams
@@ -191,7 +217,7 @@ const batchStream = (ids: ReadonlyArray<number>, group: string) =>
 export const stream = (
   trialIds: Iterable<number>,
   options: { readonly group: Group }
-): Stream.Stream<TrialMetrics, Errors.RequestError | Errors.InvalidRequest, DeterminedHttp> => {
+): Stream.Stream<TrialMetrics, Errors.RequestError | Errors.NotFound | Errors.InvalidRequest, DeterminedHttp> => {
   const ids = Array.from(new Set(trialIds)).sort((a, b) => a - b)
   const batches: Array<ReadonlyArray<number>> = []
   for (let i = 0; i < ids.length; i += idsPerRequest) batches.push(ids.slice(i, i + idsPerRequest))
@@ -202,7 +228,8 @@ export const stream = (
 }
 
 /**
- * The metric reports of one trial for one group (upstream's `Trial.iter_metrics`).
+ * The metric reports of one trial for one group (upstream's `Trial.iter_metrics`); `NotFound` for an unknown
+ * trial.
  *
  * @since 0.1.0
  * @category streams
@@ -215,7 +242,7 @@ export const stream = (
 export const metrics = (
   trialId: number,
   options: { readonly group: Group }
-): Stream.Stream<TrialMetrics, Errors.RequestError | Errors.InvalidRequest, DeterminedHttp> =>
+): Stream.Stream<TrialMetrics, Errors.RequestError | Errors.NotFound | Errors.InvalidRequest, DeterminedHttp> =>
   stream([trialId], options).pipe(Stream.withSpan("Trial.metrics", { attributes: { "determined.trial.id": trialId } }))
 
 /**

@@ -96,7 +96,8 @@ function* metricLines(world: World, trialIds: ReadonlyArray<number>, group: stri
 const metricsStream = (world: World, q: Query, group: string) => {
   const ids = q.ints("trialIds")
   if (ids.length === 0) throw invalidArgument("must specify at least one trialId")
-  for (const id of ids) world.trial(id)
+  // as upstream's streamMetrics: the ids are checked ascending, the first unknown one is the 404
+  for (const id of [...ids].sort((a, b) => a - b)) world.trial(id)
   return stream(lazyStream(() => metricLines(world, ids, group)))
 }
 
